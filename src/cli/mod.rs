@@ -1,0 +1,27 @@
+//! Command-line definitions (clap). No logic lives here: each verb's flags are a plain
+//! struct, and `main.rs` hands them to the verb's core.
+
+pub mod detect_changes;
+
+use clap::{Parser, Subcommand};
+
+use crate::platform::OutputFormat;
+
+/// Deployment pipelines from small composable verbs, on GitHub Actions and GitLab CI.
+#[derive(Debug, Parser)]
+#[command(name = "shipgate", version, about, after_help = crate::error::EXIT_CODES_HELP)]
+pub struct Cli {
+    /// How results are printed when running locally (on CI they go to the runner's files).
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Which named filters changed between two refs (a drop-in for dorny/paths-filter).
+    #[command(after_help = detect_changes::AFTER_HELP)]
+    DetectChanges(detect_changes::Args),
+}

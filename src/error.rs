@@ -1,0 +1,115 @@
+//! The one error type every verb returns, and the exit code each kind maps to (DESIGN §4).
+//!
+//! `0` done, `1` operational error, `2` bad input or configuration (nothing written),
+//! `3` a decision against proceeding, `4` timed out.
+
+use std::fmt;
+
+/// Where in a file a bad input was found (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: u64,
+    pub col: u64,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// A failure with the exit code the runner sees.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Bad input or configuration: exit 2. `input` names the input or flag at fault.
+    #[error("{}", render_input(.input, .location, .message))]
+    Input {
+        input: String,
+        location: Option<Location>,
+        message: String,
+    },
+    /// Several bad inputs found at once (config diagnostics): exit 2.
+    #[error("{}", .0.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<Failure>),
+    /// An operation failed (git, API, file system): exit 1. Never a decision.
+    #[error("{0:#}")]
+    Operational(anyhow::Error),
+    /// A decision against proceeding (denied, frozen, rolled back): exit 3.
+    #[error("{0}")]
+    Decision(String),
+    /// Waited too long: exit 4.
+    #[error("{0}")]
+    Timeout(String),
+}
+
+fn render_input(input: &str, location: &Option<Location>, message: &str) -> String {
+    match location {
+        Some(loc) => format!("{loc}: input '{input}': {message}"),
+        None => format!("input '{input}': {message}"),
+    }
+}
+
+impl Failure {
+    /// A bad-input failure without a file position.
+    pub fn input(input: impl Into<String>, message: impl Into<String>) -> Self {
+        Failure::Input {
+            input: input.into(),
+            location: None,
+            message: message.into(),
+        }
+    }
+
+    /// A bad-input failure at a position in a file.
+    pub fn input_at(input: impl Into<String>, location: Location, message: impl Into<String>) -> Self {
+        Failure::Input {
+            input: input.into(),
+            location: Some(location),
+            message: message.into(),
+        }
+    }
+
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Input { .. } | Failure::Many(_) => 2,
+            Failure::Operational(_) => 1,
+            Failure::Decision(_) => 3,
+            Failure::Timeout(_) => 4,
+        }
+    }
+
+    /// Every single failure inside this one (flattens `Many`), for annotations.
+    pub fn leaves(&self) -> Vec<&Failure> {
+        match self {
+            Failure::Many(all) => all.iter().flat_map(|f| f.leaves()).collect(),
+            other => vec![other],
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(err: anyhow::Error) -> Self {
+        match err.downcast::<Failure>() {
+            Ok(f) => f,
+            Err(other) => Failure::Operational(other),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(err: std::io::Error) -> Self {
+        Failure::Operational(err.into())
+    }
+}
+
+/// Shorthand for results of verb cores.
+pub type Result<T, E = Failure> = std::result::Result<T, E>;
+
+/// Text for `--help`: the exit codes every verb shares.
+pub const EXIT_CODES_HELP: &str = "Exit codes:
+  0  done (approved, promoted, advanced, waiting as intended)
+  1  operational error (API down, git failed)
+  2  bad input or configuration (nothing was written)
+  3  a decision against proceeding (denied, outside window, frozen, rolled back)
+  4  timed out";

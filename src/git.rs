@@ -1,0 +1,1 @@
+//! The git CLI wrapper (being written).

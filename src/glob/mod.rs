@@ -1,0 +1,1 @@
+//! Glob dialects (placeholder while the module is written).

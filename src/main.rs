@@ -1,0 +1,43 @@
+//! shipgate: parse the command line, run the verb, map its result to an exit code.
+
+mod changes;
+mod cli;
+mod error;
+mod git;
+mod glob;
+mod platform;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::Failure;
+use crate::platform::{Env, Platform};
+
+fn main() {
+    let cli = Cli::parse();
+    let env = Env::from_process();
+    let mut platform = match Platform::new(env, cli.output) {
+        Ok(p) => p,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            std::process::exit(failure.exit_code());
+        }
+    };
+    let result = run(cli.command, &mut platform);
+    match result {
+        Ok(()) => {}
+        Err(failure) => {
+            platform.report_failure(&failure);
+            std::process::exit(failure.exit_code());
+        }
+    }
+}
+
+fn run(command: Command, platform: &mut Platform) -> Result<(), Failure> {
+    match command {
+        Command::DetectChanges(args) => {
+            let report = changes::run(&args, platform)?;
+            platform.finish(&report)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! GitHub Actions: workflow commands, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`.
+
+use super::{append_file, Platform, Report};
+use crate::error::{Failure, Location};
+
+/// The largest job summary GitHub accepts from one step.
+pub const SUMMARY_LIMIT: usize = 1024 * 1024;
+
+/// Escapes a workflow-command message (as `@actions/core` does).
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property value.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `::error file=..,line=..,col=..::message`.
+pub fn error_command(message: &str, location: Option<&Location>) -> String {
+    match location {
+        Some(loc) => format!(
+            "::error file={},line={},col={}::{}",
+            escape_property(&loc.file),
+            loc.line,
+            loc.col,
+            escape_data(message)
+        ),
+        None => format!("::error::{}", escape_data(message)),
+    }
+}
+
+/// 32 random hex characters (from the OS; falls back to time and pid).
+pub fn random_hex() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .is_ok();
+    if !filled {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let seed = nanos ^ ((std::process::id() as u128) << 64);
+        bytes = seed.to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Renders outputs in the `name<<DELIMITER` file-command form. The delimiter is random and
+/// checked against the value, so no value can end an entry early.
+pub fn render_outputs(outputs: &[(String, String)]) -> String {
+    let mut text = String::new();
+    for (name, value) in outputs {
+        let mut delimiter = format!("ghadelimiter_{}", random_hex());
+        while value.contains(&delimiter) || name.contains(&delimiter) {
+            delimiter = format!("ghadelimiter_{}", random_hex());
+        }
+        text.reserve(name.len() + value.len() + 2 * delimiter.len() + 8);
+        text.push_str(name);
+        text.push_str("<<");
+        text.push_str(&delimiter);
+        text.push('\n');
+        text.push_str(value);
+        text.push('\n');
+        text.push_str(&delimiter);
+        text.push('\n');
+    }
+    text
+}
+
+/// Cuts a summary to GitHub's limit, on a line boundary, with a note saying so.
+pub fn bound_summary(summary: &str) -> String {
+    if summary.len() <= SUMMARY_LIMIT {
+        return summary.to_string();
+    }
+    const NOTE: &str = "\n\n_(summary truncated at GitHub's 1 MiB limit; see the job log or artifacts for the rest)_\n";
+    let mut cut = SUMMARY_LIMIT - NOTE.len();
+    while !summary.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut = summary[..cut].rfind('\n').unwrap_or(cut);
+    format!("{}{NOTE}", &summary[..cut])
+}
+
+pub(super) fn finish(platform: &mut Platform, report: &Report) -> Result<(), Failure> {
+    if let Some(summary) = &report.summary {
+        let summary = bound_summary(&platform.redact(summary));
+        match platform.env_path("GITHUB_STEP_SUMMARY") {
+            Some(path) => append_file(&path, summary.as_bytes())?,
+            None => platform.log_raw(&summary),
+        }
+    }
+    if report.outputs.is_empty() {
+        return Ok(());
+    }
+    match platform.env_path("GITHUB_OUTPUT") {
+        Some(path) => append_file(&path, render_outputs(&report.outputs).as_bytes()),
+        None => {
+            platform.warning("GITHUB_OUTPUT is not set: outputs are printed instead");
+            let text = super::local::render_text(&report.outputs);
+            platform.log_raw(&text);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_command_escapes_message_and_properties() {
+        let loc = Location {
+            file: "a,b:c.yml".into(),
+            line: 3,
+            col: 7,
+        };
+        assert_eq!(
+            error_command("bad\nthing 100%", Some(&loc)),
+            "::error file=a%2Cb%3Ac.yml,line=3,col=7::bad%0Athing 100%25"
+        );
+    }
+
+    #[test]
+    fn outputs_use_heredoc_with_unique_delimiter() {
+        let text = render_outputs(&[("x".into(), "a\nb".into())]);
+        let mut lines = text.lines();
+        let head = lines.next().unwrap();
+        let delim = head.strip_prefix("x<<").unwrap();
+        assert!(delim.starts_with("ghadelimiter_") && delim.len() == 13 + 32);
+        assert_eq!(lines.collect::<Vec<_>>(), vec!["a", "b", delim]);
+    }
+
+    #[test]
+    fn summary_is_bounded() {
+        let big = "line\n".repeat(SUMMARY_LIMIT / 4);
+        let out = bound_summary(&big);
+        assert!(out.len() <= SUMMARY_LIMIT);
+        assert!(out.contains("truncated"));
+    }
+}
