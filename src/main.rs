@@ -4,7 +4,9 @@ mod changes;
 mod cli;
 mod error;
 mod git;
+mod forge;
 mod glob;
+mod http;
 mod platform;
 
 use clap::Parser;

@@ -1,8 +1,211 @@
-//! detect-changes core (being written).
-use crate::cli::detect_changes::Args;
-use crate::error::Failure;
-use crate::platform::{Platform, Report};
+//! `detect-changes`: which named filters changed between two refs.
+//!
+//! Reads the inputs, loads the filters, finds the changed files for the event
+//! ([`source`]), matches them ([`matcher`]) and returns a [`Report`] with paths-filter's
+//! outputs plus ours ([`report`]). Nothing is written here: the platform writes the report.
 
-pub fn run(_args: &Args, _platform: &mut Platform) -> Result<Report, Failure> {
-    Err(Failure::input("filters", "not yet implemented"))
+pub mod filters;
+pub mod format;
+pub mod matcher;
+pub mod report;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::detect_changes::Args;
+use crate::error::{Failure, Location};
+use crate::git::Git;
+use crate::glob::Dialect;
+use crate::platform::{Kind, Platform, Report};
+
+use self::filters::Filter;
+use self::format::ListFormat;
+use self::matcher::{Matcher, Quantifier};
+use self::source::{EventContext, SourceOptions};
+
+/// Every setting of a run, validated.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub dir: PathBuf,
+    pub list_files: ListFormat,
+    pub quantifier: Quantifier,
+    pub dialect: Dialect,
+    pub source: SourceOptions,
+    pub list_dirs: bool,
+    pub dir_depth: Option<usize>,
+    pub output_dir: Option<PathBuf>,
+    pub summary: bool,
+    pub child_template: Option<PathBuf>,
+    pub child_output: PathBuf,
+}
+
+/// Runs detect-changes and returns its report.
+pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
+    if let Some(token) = platform.input("token", args.token.as_deref()) {
+        platform.add_secret(&token);
+    }
+    let opts = options(args, platform)?;
+    let (filters, source_name) = load_filters(args, platform, &opts.dir)?;
+    let matcher = compile(&filters, &opts, &source_name)?;
+
+    let git = Git::new(&opts.dir);
+    let ctx = EventContext::from_platform(platform)?;
+    let changeset = source::changed_files(&git, &ctx, &opts.source, platform)?;
+    platform.info(&format!("Detected {} changed files ({})", changeset.files.len(), changeset.comparison));
+
+    let hits = matcher.match_all(&changeset.files);
+    report::build(&filters, &hits, &changeset, &opts, platform)
+}
+
+fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
+    let input = |name: &str, flag: &Option<String>| platform.input(name, flag.as_deref());
+
+    let dir = match input("working-directory", &args.working_directory) {
+        Some(d) => {
+            let p = PathBuf::from(&d);
+            if !p.is_dir() {
+                return Err(Failure::input("working-directory", format!("'{d}' is not a directory")));
+            }
+            p
+        }
+        None => PathBuf::from("."),
+    };
+    let list_files = match input("list-files", &args.list_files) {
+        Some(v) => v.parse().map_err(|e: String| Failure::input("list-files", e))?,
+        None => ListFormat::None,
+    };
+    let quantifier = match input("predicate-quantifier", &args.predicate_quantifier) {
+        Some(v) => v.parse().map_err(|e: String| Failure::input("predicate-quantifier", e))?,
+        None => Quantifier::Some,
+    };
+    let dialect = match input("glob-dialect", &args.glob_dialect) {
+        Some(v) => v.to_lowercase().parse().map_err(|e: String| Failure::input("glob-dialect", e))?,
+        None => Dialect::Picomatch,
+    };
+    let fetch_depth = match input("initial-fetch-depth", &args.initial_fetch_depth) {
+        Some(v) => positive("initial-fetch-depth", &v)? as u32,
+        None => 100,
+    };
+    let dir_depth = match input("dir-names-max-depth", &args.dir_names_max_depth) {
+        Some(v) => Some(positive("dir-names-max-depth", &v)?),
+        None => None,
+    };
+    let on_ci = platform.kind != Kind::Local;
+    let summary = boolean("summary", input("summary", &args.summary))?.unwrap_or(on_ci);
+    let source = SourceOptions {
+        base: input("base", &args.base),
+        git_ref: input("ref", &args.git_ref),
+        compare_to: input("compare-to", &args.compare_to),
+        fetch_depth,
+        token: input("token", &args.token),
+        use_api: boolean("use-api", input("use-api", &args.use_api))?.unwrap_or(false),
+        renames: boolean("renames", input("renames", &args.renames))?.unwrap_or(false),
+    };
+    let child_template = input("child-pipeline-template", &args.child_pipeline_template).map(PathBuf::from);
+    if let Some(t) = &child_template {
+        if !t.is_file() {
+            return Err(Failure::input(
+                "child-pipeline-template",
+                format!("Configuration file '{}' not found", t.display()),
+            ));
+        }
+    }
+    let list_dirs = boolean("list-dirs", input("list-dirs", &args.list_dirs))?.unwrap_or(dir_depth.is_some());
+    let output_dir = input("output-dir", &args.output_dir).map(|d| dir.join(d));
+    let child_output = input("child-pipeline", &args.child_pipeline).unwrap_or_else(|| "shipgate-child.yml".into());
+    let sinks = (
+        input("dotenv", &args.dotenv).unwrap_or_else(|| "shipgate.env".into()),
+        input("dotenv-prefix", &args.dotenv_prefix).unwrap_or_else(|| "SHIPGATE_".into()),
+        input("json-artifact", &args.json_artifact).unwrap_or_else(|| "shipgate-changes.json".into()),
+    );
+    if platform.kind == Kind::Gitlab {
+        platform.gitlab.dotenv = Some(sinks.0.into());
+        platform.gitlab.dotenv_prefix = sinks.1;
+        platform.gitlab.json = Some(sinks.2.into());
+    }
+    Ok(Options {
+        list_dirs,
+        output_dir,
+        child_output: child_output.into(),
+        dir,
+        list_files,
+        quantifier,
+        dialect,
+        source,
+        dir_depth,
+        summary,
+        child_template,
+    })
+}
+
+fn positive(name: &str, value: &str) -> Result<usize, Failure> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Failure::input(name, format!("expected a positive whole number, got '{value}'")))
+}
+
+fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
+    match value.as_deref().map(str::to_lowercase).as_deref() {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(Failure::input(
+            name,
+            format!("expected true or false, got '{}'", value.unwrap_or_default()),
+        )),
+    }
+}
+
+/// Where the filters came from: a file (path as given) or the inline input.
+#[derive(Debug, Clone)]
+enum FilterSource {
+    File(String),
+    Inline,
+}
+
+/// paths-filter's rule: a value with no newline and no ':' is a file path.
+fn is_path_input(text: &str) -> bool {
+    !(text.contains('\n') || text.contains(':'))
+}
+
+fn load_filters(args: &Args, platform: &mut Platform, dir: &Path) -> Result<(Vec<Filter>, FilterSource), Failure> {
+    let text = platform
+        .input("filters", args.filters.as_deref())
+        .ok_or_else(|| Failure::input("filters", "Input required and not supplied: filters"))?;
+    let (yaml, source) = if is_path_input(&text) {
+        let path = dir.join(&text);
+        if !path.exists() {
+            return Err(Failure::input("filters", format!("Configuration file '{text}' not found")));
+        }
+        if !path.is_file() {
+            return Err(Failure::input("filters", format!("'{text}' is not a file.")));
+        }
+        let yaml = std::fs::read_to_string(&path)
+            .map_err(|e| Failure::input("filters", format!("cannot read '{text}': {e}")))?;
+        (yaml, FilterSource::File(text))
+    } else {
+        (text, FilterSource::Inline)
+    };
+    let (filters, warnings) = filters::parse(&yaml).map_err(|e| at(&source, e.line, e.col, e.message))?;
+    for w in warnings {
+        platform.warning(&w);
+    }
+    Ok((filters, source))
+}
+
+fn at(source: &FilterSource, line: u64, col: u64, message: String) -> Failure {
+    match source {
+        FilterSource::File(path) => Failure::input_at("filters", Location { file: path.clone(), line, col }, message),
+        FilterSource::Inline => Failure::input("filters", format!("line {line}, column {col}: {message}")),
+    }
+}
+
+fn compile(filters: &[Filter], opts: &Options, source: &FilterSource) -> Result<Matcher, Failure> {
+    Matcher::new(filters, opts.dialect, opts.quantifier).map_err(|e| {
+        let filter = &filters[e.filter];
+        let (line, col) = filter.rules[e.rule].positions[e.pattern];
+        at(source, line, col, format!("filter '{}': {}", filter.name, e.error))
+    })
 }

@@ -1,0 +1,221 @@
+//! `list-files` formats, byte for byte as dorny/paths-filter writes them.
+
+use std::str::FromStr;
+
+/// How `<filter>_files` lists the matching files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    None,
+    Csv,
+    Json,
+    Shell,
+    Escape,
+}
+
+impl FromStr for ListFormat {
+    type Err = String;
+
+    /// Case-insensitive, as paths-filter lower-cases the input.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_lowercase().as_str() {
+            "none" => Ok(ListFormat::None),
+            "csv" => Ok(ListFormat::Csv),
+            "json" => Ok(ListFormat::Json),
+            "shell" => Ok(ListFormat::Shell),
+            "escape" => Ok(ListFormat::Escape),
+            _ => Err(format!(
+                "Input parameter 'list-files' is set to invalid value '{s}' (valid values: none, csv, json, shell, escape)"
+            )),
+        }
+    }
+}
+
+impl ListFormat {
+    /// A file extension for lists written to files.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ListFormat::Csv => "csv",
+            ListFormat::None | ListFormat::Json => "json",
+            ListFormat::Shell | ListFormat::Escape => "txt",
+        }
+    }
+
+    /// Renders a list of names in this format (`none` renders JSON, for files and dirs).
+    pub fn render<'a, I>(self, names: I) -> String
+    where
+        I: IntoIterator<Item = &'a str>,
+    {
+        let mut out = String::new();
+        match self {
+            ListFormat::None | ListFormat::Json => {
+                out.push('[');
+                for (i, name) in names.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    json_string(name, &mut out);
+                }
+                out.push(']');
+            }
+            ListFormat::Csv => join_with(names, ",", csv_escape, &mut out),
+            ListFormat::Shell => join_with(names, " ", shell_escape, &mut out),
+            ListFormat::Escape => join_with(names, " ", backslash_escape, &mut out),
+        }
+        out
+    }
+}
+
+fn join_with<'a, I>(names: I, sep: &str, escape: fn(&str, &mut String), out: &mut String)
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    for (i, name) in names.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        escape(name, out);
+    }
+}
+
+/// `JSON.stringify` of a string (same escapes as JavaScript: `"`, `\`, and control
+/// characters; non-ASCII verbatim).
+pub fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc: Option<&str> = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            '\u{08}' => Some("\\b"),
+            '\u{0c}' => Some("\\f"),
+            c if (c as u32) < 0x20 => None,
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        match esc {
+            Some(e) => out.push_str(e),
+            None => out.push_str(&format!("\\u{:04x}", c as u32)),
+        }
+        start = i + c.len_utf8();
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn is_safe(c: char, comma: bool) -> bool {
+    c.is_ascii_alphanumeric() || "._+:@%/-".contains(c) || (comma && c == ',')
+}
+
+/// JavaScript `/^[set]+$/m.test(value)`: true when any line consists only of the set.
+fn some_line_all(value: &str, pred: impl Fn(char) -> bool) -> bool {
+    // JS multiline `^`/`$` split at \n, \r, \u2028 and \u2029.
+    value
+        .split(['\n', '\r', '\u{2028}', '\u{2029}'])
+        .any(|line| !line.is_empty() && line.chars().all(&pred))
+}
+
+/// paths-filter `csvEscape`: bare when safe, else `"..."` with `""` for quotes.
+fn csv_escape(value: &str, out: &mut String) {
+    if value.is_empty() || some_line_all(value, |c| is_safe(c, false)) {
+        out.push_str(value);
+        return;
+    }
+    out.push('"');
+    out.push_str(&value.replace('"', "\"\""));
+    out.push('"');
+}
+
+/// paths-filter `shellEscape`: as few quotes as possible.
+fn shell_escape(value: &str, out: &mut String) {
+    if value.is_empty() || some_line_all(value, |c| is_safe(c, true)) {
+        out.push_str(value);
+        return;
+    }
+    if value.contains('\'') {
+        if some_line_all(value, |c| is_safe(c, true) || c == '\'' || is_js_space(c)) {
+            out.push('"');
+            out.push_str(value);
+            out.push('"');
+            return;
+        }
+        for (i, part) in value.split('\'').enumerate() {
+            if i > 0 {
+                out.push_str("\\'");
+            }
+            shell_escape(part, out);
+        }
+        return;
+    }
+    out.push('\'');
+    out.push_str(value);
+    out.push('\'');
+}
+
+/// JavaScript `\s`.
+fn is_js_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// paths-filter `backslashEscape`: a backslash before every unsafe character.
+fn backslash_escape(value: &str, out: &mut String) {
+    for c in value.chars() {
+        if !is_safe(c, true) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(f: ListFormat, names: &[&str]) -> String {
+        f.render(names.iter().copied())
+    }
+
+    #[test]
+    fn json_like_javascript() {
+        assert_eq!(render(ListFormat::Json, &[]), "[]");
+        assert_eq!(
+            render(ListFormat::Json, &["a \"q\".txt", "back\\slash", "new\nline", "café", "\u{1}"]),
+            r#"["a \"q\".txt","back\\slash","new\nline","café","\u0001"]"#
+        );
+    }
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(render(ListFormat::Csv, &["src/a.ts", "with space.md", "q\"uote"]), "src/a.ts,\"with space.md\",\"q\"\"uote\"");
+        assert_eq!(render(ListFormat::Csv, &["a,b"]), "\"a,b\"");
+        assert_eq!(render(ListFormat::Csv, &[]), "");
+    }
+
+    #[test]
+    fn shell_as_paths_filter() {
+        assert_eq!(render(ListFormat::Shell, &["src/a.ts", "with space.md"]), "src/a.ts 'with space.md'");
+        assert_eq!(render(ListFormat::Shell, &["it's here"]), "\"it's here\"");
+        assert_eq!(render(ListFormat::Shell, &["it's$x"]), "it\\''s$x'");
+        assert_eq!(render(ListFormat::Shell, &["a,b"]), "a,b");
+    }
+
+    #[test]
+    fn escape_backslashes_unsafe() {
+        assert_eq!(render(ListFormat::Escape, &["a b(c).md", "ok/x-1.ts"]), "a\\ b\\(c\\).md ok/x-1.ts");
+    }
+
+    #[test]
+    fn multiline_regex_quirk_is_kept() {
+        // paths-filter tests its regexes with the `m` flag: one safe line is enough.
+        assert_eq!(render(ListFormat::Csv, &["ok\nnot ok"]), "ok\nnot ok");
+    }
+
+    #[test]
+    fn parse_is_case_insensitive_with_clear_error() {
+        assert_eq!("JSON".parse::<ListFormat>(), Ok(ListFormat::Json));
+        let e = "yaml".parse::<ListFormat>().unwrap_err();
+        assert!(e.contains("'yaml'"));
+    }
+}

@@ -1,0 +1,343 @@
+//! Turns match results into outputs (paths-filter's, byte for byte, then ours), the job
+//! summary, the JSON document, written lists and the GitLab child pipeline.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use super::filters::Filter;
+use super::format::{json_string, ListFormat};
+use super::source::Changeset;
+use super::Options;
+use crate::error::Failure;
+use crate::git::Change;
+use crate::platform::{Platform, Report};
+
+/// Most files listed per filter in the log and the summary.
+const LOG_FILES: usize = 100;
+const SUMMARY_FILES: usize = 5;
+
+/// Builds the report of a run.
+pub fn build(
+    filters: &[Filter],
+    hits: &[Vec<usize>],
+    changeset: &Changeset,
+    opts: &Options,
+    platform: &mut Platform,
+) -> Result<Report, Failure> {
+    let files = &changeset.files;
+    let mut report = Report::default();
+    let mut changed: Vec<&str> = Vec::new();
+    platform.info("Results:");
+    for (filter, idx) in filters.iter().zip(hits) {
+        let name = filter.name.as_str();
+        let matched = !idx.is_empty();
+        log_filter(platform, name, idx, files);
+        if matched {
+            changed.push(name);
+        }
+        report.set(name, if matched { "true" } else { "false" });
+        report.set(format!("{name}_count"), idx.len().to_string());
+        let names = || idx.iter().map(|&i| files[i].path.as_str());
+        if opts.list_files != ListFormat::None {
+            report.set(format!("{name}_files"), opts.list_files.render(names()));
+        }
+        if let Some(dir) = &opts.output_dir {
+            let path = dir.join(format!("{}.{}", file_safe(name), opts.list_files.extension()));
+            report.files.push((path.clone(), opts.list_files.render(names()).into_bytes()));
+            report.set(format!("{name}_files_path"), path.to_string_lossy());
+        }
+        if opts.list_dirs {
+            let dirs = changed_dirs(names(), opts.dir_depth);
+            let format = if opts.list_files == ListFormat::None { ListFormat::Json } else { opts.list_files };
+            report.set(format!("{name}_dirs"), format.render(dirs.iter().map(String::as_str)));
+        }
+        if opts.source.renames {
+            report.set(format!("{name}_renamed"), renamed_json(idx, files));
+        }
+    }
+    let names: Vec<&str> = filters.iter().map(|f| f.name.as_str()).collect();
+    let mut changes_json = String::from("[");
+    for (i, n) in changed.iter().enumerate() {
+        if i > 0 {
+            changes_json.push(',');
+        }
+        json_string(n, &mut changes_json);
+    }
+    changes_json.push(']');
+    if names.contains(&"changes") {
+        platform.info("Cannot set changes output variable - name already used by filter output");
+    } else {
+        platform.info(&format!("Changes output set to {changes_json}"));
+        report.set("changes", changes_json.clone());
+    }
+    if !names.contains(&"matrix") {
+        report.set("matrix", format!("{{\"filter\":{changes_json}}}"));
+    }
+
+    if opts.summary {
+        report.summary = Some(summary(filters, hits, changeset));
+    }
+    report.json = Some(document(filters, hits, changeset, &report));
+    if let Some(template) = &opts.child_template {
+        let child = child_pipeline(template, &changed)?;
+        report.files.push((opts.child_output.clone(), child.into_bytes()));
+    }
+    Ok(report)
+}
+
+fn log_filter(platform: &mut Platform, name: &str, idx: &[usize], files: &[Change]) {
+    let title = format!("Filter {name} = {}", !idx.is_empty());
+    platform.group(&title);
+    if idx.is_empty() {
+        platform.info("Matching files: none");
+    } else {
+        platform.info("Matching files:");
+        for &i in idx.iter().take(LOG_FILES) {
+            platform.info(&format!("{} [{}]", files[i].path, files[i].status.label()));
+        }
+        if idx.len() > LOG_FILES {
+            platform.info(&format!("... and {} more", idx.len() - LOG_FILES));
+        }
+    }
+    platform.end_group(&title);
+}
+
+/// A filter name usable as a file name.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .collect()
+}
+
+/// The distinct folders of the files, cut to `depth` segments; `.` for the root.
+pub fn changed_dirs<'a>(paths: impl Iterator<Item = &'a str>, depth: Option<usize>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut dirs = Vec::new();
+    for path in paths {
+        let dir = match path.rfind('/') {
+            Some(i) => &path[..i],
+            None => ".",
+        };
+        let dir = match depth {
+            Some(d) if dir != "." => {
+                let end = dir.match_indices('/').nth(d - 1).map(|(i, _)| i).unwrap_or(dir.len());
+                &dir[..end]
+            }
+            _ => dir,
+        };
+        if seen.insert(dir) {
+            dirs.push(dir.to_string());
+        }
+    }
+    dirs
+}
+
+fn renamed_json(idx: &[usize], files: &[Change]) -> String {
+    let list: Vec<Value> = idx
+        .iter()
+        .filter_map(|&i| {
+            let f = &files[i];
+            f.from.as_ref().map(|from| json!({"from": from, "to": f.path}))
+        })
+        .collect();
+    Value::Array(list).to_string()
+}
+
+/// Markdown table: one row per filter, with a few of its files.
+fn summary(filters: &[Filter], hits: &[Vec<usize>], changeset: &Changeset) -> String {
+    let files = &changeset.files;
+    let changed = hits.iter().filter(|h| !h.is_empty()).count();
+    let mut md = format!(
+        "### shipgate detect-changes\n\n{} of {} filters changed — {} changed files ({})\n\n| Filter | Changed | Files | Examples |\n|---|---|---:|---|\n",
+        changed,
+        filters.len(),
+        files.len(),
+        md_escape(&changeset.comparison)
+    );
+    for (filter, idx) in filters.iter().zip(hits) {
+        let examples: Vec<String> = idx
+            .iter()
+            .take(SUMMARY_FILES)
+            .map(|&i| format!("`{}`", md_escape(&files[i].path).replace('`', "'")))
+            .collect();
+        let more = if idx.len() > SUMMARY_FILES {
+            format!(" … +{}", idx.len() - SUMMARY_FILES)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {}{} |",
+            md_escape(&filter.name),
+            if idx.is_empty() { "—" } else { "✅" },
+            idx.len(),
+            examples.join(" "),
+            more
+        );
+    }
+    md
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// The whole result as JSON (the GitLab artifact, `--output json`, `plan --changes`).
+fn document(filters: &[Filter], hits: &[Vec<usize>], changeset: &Changeset, report: &Report) -> Value {
+    let files = &changeset.files;
+    let file_list: Vec<Value> = files
+        .iter()
+        .map(|f| json!({"path": f.path, "status": f.status.label(), "from": f.from}))
+        .collect();
+    let filter_list: Vec<Value> = filters
+        .iter()
+        .zip(hits)
+        .map(|(f, idx)| {
+            json!({
+                "name": f.name,
+                "changed": !idx.is_empty(),
+                "count": idx.len(),
+                "files": idx.iter().map(|&i| files[i].path.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let changes: Vec<&str> = filters
+        .iter()
+        .zip(hits)
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(f, _)| f.name.as_str())
+        .collect();
+    let outputs: Map<String, Value> = report
+        .outputs
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    json!({
+        "comparison": changeset.comparison,
+        "changes": changes,
+        "filters": filter_list,
+        "files": file_list,
+        "outputs": outputs,
+    })
+}
+
+/// GitLab keys at the top of a CI file that are not jobs.
+const GITLAB_GLOBAL_KEYS: &[&str] = &[
+    "stages", "variables", "default", "include", "workflow", "image", "services", "before_script",
+    "after_script", "cache", "spec",
+];
+
+/// Builds a child pipeline from a template: jobs whose `shipgate: {changes: [...]}` names a
+/// changed filter (that key removed), jobs without it, and the rest of the file; `needs` on
+/// dropped jobs are removed; a no-op job when no job is left. Written as JSON, which is YAML.
+pub fn child_pipeline(template: &Path, changed: &[&str]) -> Result<String, Failure> {
+    let shown = template.display().to_string();
+    let text = std::fs::read_to_string(template)
+        .map_err(|e| Failure::input("child-pipeline-template", format!("cannot read '{shown}': {e}")))?;
+    let doc: Value = serde_saphyr::from_str(&text).map_err(|e| {
+        let (line, col) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+        Failure::input_at(
+            "child-pipeline-template",
+            crate::error::Location { file: shown.clone(), line, col },
+            e.without_snippet().to_string().lines().next().unwrap_or("invalid YAML").to_string(),
+        )
+    })?;
+    let Value::Object(entries) = doc else {
+        return Err(Failure::input("child-pipeline-template", format!("'{shown}': the root must be a mapping of jobs")));
+    };
+    let mut out = Map::new();
+    let mut dropped = Vec::new();
+    let mut jobs = 0;
+    for (name, mut value) in entries {
+        let is_job = !name.starts_with('.') && !GITLAB_GLOBAL_KEYS.contains(&name.as_str()) && value.is_object();
+        if let Some(obj) = value.as_object_mut().filter(|_| is_job) {
+            if let Some(selector) = obj.remove("shipgate") {
+                let wanted = selector_filters(&selector).ok_or_else(|| {
+                    Failure::input(
+                        "child-pipeline-template",
+                        format!("'{shown}': job '{name}': expected `shipgate: {{changes: [filter, ...]}}`"),
+                    )
+                })?;
+                if !wanted.iter().any(|w| changed.contains(&w.as_str())) {
+                    dropped.push(name);
+                    continue;
+                }
+            }
+            jobs += 1;
+        }
+        out.insert(name, value);
+    }
+    for value in out.values_mut() {
+        if let Some(Value::Array(needs)) = value.get_mut("needs") {
+            needs.retain(|n| {
+                let job = n.as_str().or_else(|| n.get("job").and_then(Value::as_str));
+                !job.is_some_and(|j| dropped.iter().any(|d| d == j))
+            });
+        }
+    }
+    if jobs == 0 {
+        let stage = out
+            .get("stages")
+            .and_then(Value::as_array)
+            .and_then(|s| s.iter().filter_map(Value::as_str).find(|s| !s.starts_with('.')))
+            .unwrap_or("test")
+            .to_string();
+        out.insert(
+            "shipgate-nothing-changed".into(),
+            json!({"stage": stage, "script": ["echo 'shipgate: no filter changed, nothing to run'"]}),
+        );
+    }
+    serde_json::to_string_pretty(&Value::Object(out))
+        .map(|s| s + "\n")
+        .map_err(|e| Failure::Operational(e.into()))
+}
+
+fn selector_filters(selector: &Value) -> Option<Vec<String>> {
+    match selector.get("changes")? {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_string)).collect(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dirs_with_depth() {
+        let paths = ["a/b/c.txt", "a/b/d.txt", "a/x/y/z.txt", "root.md"];
+        assert_eq!(changed_dirs(paths.iter().copied(), None), vec!["a/b", "a/x/y", "."]);
+        assert_eq!(changed_dirs(paths.iter().copied(), Some(1)), vec!["a", "."]);
+        assert_eq!(changed_dirs(paths.iter().copied(), Some(2)), vec!["a/b", "a/x", "."]);
+    }
+
+    #[test]
+    fn child_pipeline_keeps_changed_jobs_and_prunes_needs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jobs.yml");
+        std::fs::write(
+            &path,
+            "stages: [build, deploy]\n.hidden: {script: [x]}\nbuild-web:\n  stage: build\n  shipgate: {changes: [web]}\n  script: [make web]\nbuild-api:\n  stage: build\n  shipgate: {changes: [api]}\n  script: [make api]\ndeploy:\n  stage: deploy\n  needs: [build-web, build-api]\n  script: [deploy]\n",
+        )
+        .unwrap();
+        let out: Value = serde_json::from_str(&child_pipeline(&path, &["web"]).unwrap()).unwrap();
+        assert!(out.get("build-web").is_some());
+        assert!(out.get("build-api").is_none());
+        assert!(out["build-web"].get("shipgate").is_none());
+        assert_eq!(out["deploy"]["needs"], json!(["build-web"]));
+        let none: Value = serde_json::from_str(&child_pipeline(&path, &[]).unwrap()).unwrap();
+        assert!(none.get("deploy").is_some(), "jobs without a selector always run");
+    }
+
+    #[test]
+    fn child_pipeline_noop_when_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jobs.yml");
+        std::fs::write(&path, "stages: [build]\nweb:\n  stage: build\n  shipgate: {changes: web}\n  script: [x]\n").unwrap();
+        let out: Value = serde_json::from_str(&child_pipeline(&path, &[]).unwrap()).unwrap();
+        assert_eq!(out["shipgate-nothing-changed"]["stage"], "build");
+    }
+}

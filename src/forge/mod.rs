@@ -1,0 +1,3 @@
+//! API clients for the forges. They know nothing of verbs.
+
+pub mod github;

@@ -1,0 +1,102 @@
+//! The one HTTP retry policy every client shares (GitHub, GitLab, Slack, Teams, webhooks).
+//!
+//! Retries transport errors, 5xx, 429, and 403 responses that are rate limits; honours
+//! `Retry-After` (seconds) and `x-ratelimit-reset` (epoch seconds); otherwise waits with
+//! capped exponential backoff and jitter; never waits past the overall deadline.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{anyhow, Context};
+use reqwest::{RequestBuilder, Response, StatusCode};
+
+/// Limits of the retry loop.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// No retry starts after this much time has passed since the first attempt.
+    pub deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            deadline: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A client with rustls (ring) and a user agent.
+pub fn client() -> anyhow::Result<reqwest::Client> {
+    // reqwest is built without a default crypto provider; install ring once.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(concat!("shipgate/", env!("CARGO_PKG_VERSION")))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("cannot build the HTTP client")
+}
+
+/// Sends the request built by `make` until it succeeds or the policy gives up. Returns the
+/// last response (which may be an error status the caller must handle).
+pub async fn send<F>(policy: &RetryPolicy, mut make: F) -> anyhow::Result<Response>
+where
+    F: FnMut() -> RequestBuilder,
+{
+    let start = Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = make().send().await;
+        let wait = match &result {
+            Ok(resp) => match retry_delay(resp) {
+                Some(wait) => wait,
+                None => return result.map_err(Into::into),
+            },
+            Err(err) if err.is_builder() => return Err(anyhow!("invalid request: {err}")),
+            Err(_) => None,
+        };
+        let backoff = backoff(policy, attempt);
+        let wait = wait.unwrap_or(backoff).min(policy.max_delay.max(backoff));
+        let out_of_time = start.elapsed() + wait > policy.deadline;
+        if attempt >= policy.max_attempts || out_of_time {
+            return match result {
+                Ok(resp) => Ok(resp),
+                Err(err) => Err(anyhow!("request failed after {attempt} attempt(s): {err}")),
+            };
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// `None`: don't retry. `Some(None)`: retry with backoff. `Some(Some(d))`: retry after d.
+fn retry_delay(resp: &Response) -> Option<Option<Duration>> {
+    let status = resp.status();
+    let headers = resp.headers();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok()).map(Duration::from_secs);
+    let reset = header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok()).map(|epoch| {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Duration::from_secs(epoch.saturating_sub(now) + 1)
+    });
+    let exhausted = header("x-ratelimit-remaining") == Some("0");
+    match status {
+        StatusCode::TOO_MANY_REQUESTS => Some(retry_after.or(reset)),
+        StatusCode::FORBIDDEN if retry_after.is_some() || exhausted => Some(retry_after.or(reset)),
+        s if s.is_server_error() => Some(retry_after),
+        _ => None,
+    }
+}
+
+fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
+    let exp = policy.base_delay.saturating_mul(1u32 << attempt.min(16).saturating_sub(1));
+    let capped = exp.min(policy.max_delay);
+    // Full jitter in [capped/2, capped], from the clock's low bits.
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let half = capped / 2;
+    half + Duration::from_nanos((nanos as u64) % (half.as_nanos().max(1) as u64))
+}
