@@ -209,6 +209,9 @@ fn first_line(text: &str) -> String {
     if let Some(i) = line.rfind(" at line ") {
         line.truncate(i);
     }
+    if let Some(i) = line.find(", set DuplicateKeyPolicy") {
+        line.truncate(i);
+    }
     line
 }
 
