@@ -23,11 +23,14 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
     /// Bad input or configuration: exit 2. `input` names the input or flag at fault.
+    /// `snippet` (the source line with a caret) is shown below the one-line message, never
+    /// in it, so each error stays one line for annotations.
     #[error("{}", render_input(.input, .location, .message))]
     Input {
         input: String,
         location: Option<Location>,
         message: String,
+        snippet: Option<String>,
     },
     /// Several bad inputs found at once (config diagnostics): exit 2.
     #[error("{}", .0.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("\n"))]
@@ -36,9 +39,12 @@ pub enum Failure {
     #[error("{0:#}")]
     Operational(anyhow::Error),
     /// A decision against proceeding (denied, frozen, rolled back): exit 3.
+    // Part of the exit-code contract of DESIGN §4; built by the deciding verbs (gate, canary-step).
+    #[allow(dead_code)]
     #[error("{0}")]
     Decision(String),
     /// Waited too long: exit 4.
+    #[allow(dead_code)]
     #[error("{0}")]
     Timeout(String),
 }
@@ -57,15 +63,37 @@ impl Failure {
             input: input.into(),
             location: None,
             message: message.into(),
+            snippet: None,
         }
     }
 
     /// A bad-input failure at a position in a file.
-    pub fn input_at(input: impl Into<String>, location: Location, message: impl Into<String>) -> Self {
+    pub fn input_at(
+        input: impl Into<String>,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Self {
         Failure::Input {
             input: input.into(),
             location: Some(location),
             message: message.into(),
+            snippet: None,
+        }
+    }
+
+    /// The same failure with the source excerpt to show under it (bad-input failures only).
+    pub fn with_snippet(mut self, excerpt: Option<String>) -> Self {
+        if let Failure::Input { snippet, .. } = &mut self {
+            *snippet = excerpt;
+        }
+        self
+    }
+
+    /// The source excerpt shown under this failure, if any.
+    pub fn snippet(&self) -> Option<&str> {
+        match self {
+            Failure::Input { snippet, .. } => snippet.as_deref(),
+            _ => None,
         }
     }
 
@@ -102,9 +130,6 @@ impl From<std::io::Error> for Failure {
         Failure::Operational(err.into())
     }
 }
-
-/// Shorthand for results of verb cores.
-pub type Result<T, E = Failure> = std::result::Result<T, E>;
 
 /// Text for `--help`: the exit codes every verb shares.
 pub const EXIT_CODES_HELP: &str = "Exit codes:

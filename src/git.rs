@@ -155,13 +155,21 @@ impl Git {
 
     /// True when the folder is inside a git work tree.
     pub fn is_repo(&self) -> bool {
-        self.run_line(&["rev-parse", "--is-inside-work-tree"]).as_deref() == Some("true")
+        self.run_line(&["rev-parse", "--is-inside-work-tree"])
+            .as_deref()
+            == Some("true")
     }
 
     /// The commit SHA a revision names, if it exists locally.
     pub fn commit_sha(&self, rev: &str) -> Option<String> {
         let spec = format!("{rev}^{{commit}}");
-        self.run_line(&["rev-parse", "--verify", "--quiet", "--end-of-options", &spec])
+        self.run_line(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ])
     }
 
     /// The checked-out branch, else the exact tag, else the HEAD SHA (paths-filter's
@@ -199,16 +207,11 @@ impl Git {
         self.run_line(&["merge-base", "--end-of-options", a, b])
     }
 
-    /// True when `ancestor` is an ancestor of `rev`.
-    pub fn is_ancestor(&self, ancestor: &str, rev: &str) -> bool {
-        self.output(&["merge-base", "--is-ancestor", ancestor, rev])
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    }
-
     /// True for a shallow clone.
     pub fn is_shallow(&self) -> bool {
-        self.run_line(&["rev-parse", "--is-shallow-repository"]).as_deref() == Some("true")
+        self.run_line(&["rev-parse", "--is-shallow-repository"])
+            .as_deref()
+            == Some("true")
     }
 
     /// True when a remote named `origin` exists.
@@ -234,19 +237,39 @@ impl Git {
 
     /// Changed files between two commits: two-dot (`a..b`) or from their merge-base
     /// (`a...b`).
-    pub fn diff(&self, base: &str, head: &str, three_dot: bool, renames: bool) -> anyhow::Result<Vec<Change>> {
+    pub fn diff(
+        &self,
+        base: &str,
+        head: &str,
+        three_dot: bool,
+        renames: bool,
+    ) -> anyhow::Result<Vec<Change>> {
         let range = if three_dot {
             format!("{base}...{head}")
         } else {
             format!("{base}..{head}")
         };
-        let out = self.run(&["diff", rename_flag(renames), "--name-status", "-z", &range, "--"])?;
+        let out = self.run(&[
+            "diff",
+            rename_flag(renames),
+            "--name-status",
+            "-z",
+            &range,
+            "--",
+        ])?;
         parse_name_status(&out)
     }
 
     /// Staged and unstaged changes of tracked files against HEAD (`base: HEAD`).
     pub fn diff_worktree(&self, renames: bool) -> anyhow::Result<Vec<Change>> {
-        let out = self.run(&["diff", rename_flag(renames), "--name-status", "-z", "HEAD", "--"])?;
+        let out = self.run(&[
+            "diff",
+            rename_flag(renames),
+            "--name-status",
+            "-z",
+            "HEAD",
+            "--",
+        ])?;
         parse_name_status(&out)
     }
 

@@ -77,12 +77,24 @@ where
 fn retry_delay(resp: &Response) -> Option<Option<Duration>> {
     let status = resp.status();
     let headers = resp.headers();
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok()).map(Duration::from_secs);
-    let reset = header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok()).map(|epoch| {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        Duration::from_secs(epoch.saturating_sub(now) + 1)
-    });
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let retry_after = header("retry-after")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let reset = header("x-ratelimit-reset")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|epoch| {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            Duration::from_secs(epoch.saturating_sub(now) + 1)
+        });
     let exhausted = header("x-ratelimit-remaining") == Some("0");
     match status {
         StatusCode::TOO_MANY_REQUESTS => Some(retry_after.or(reset)),
@@ -93,10 +105,15 @@ fn retry_delay(resp: &Response) -> Option<Option<Duration>> {
 }
 
 fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let exp = policy.base_delay.saturating_mul(1u32 << attempt.min(16).saturating_sub(1));
+    let exp = policy
+        .base_delay
+        .saturating_mul(1u32 << attempt.min(16).saturating_sub(1));
     let capped = exp.min(policy.max_delay);
     // Full jitter in [capped/2, capped], from the clock's low bits.
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     let half = capped / 2;
     half + Duration::from_nanos((nanos as u64) % (half.as_nanos().max(1) as u64))
 }

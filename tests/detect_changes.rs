@@ -26,7 +26,8 @@ fn repo_with_feature() -> (TestRepo, String, String) {
     (repo, base, head)
 }
 
-const FILTERS: &str = "src: 'src/**'\ndocs:\n  - 'docs/**'\nts:\n  - added: '**/*.ts'\nnothing: 'nope/**'\n";
+const FILTERS: &str =
+    "src: 'src/**'\ndocs:\n  - 'docs/**'\nts:\n  - added: '**/*.ts'\nnothing: 'nope/**'\n";
 
 #[test]
 fn push_event_outputs_match_paths_filter() {
@@ -35,21 +36,42 @@ fn push_event_outputs_match_paths_filter() {
         .input("filters", FILTERS)
         .input("list-files", "json")
         .env("GITHUB_REF", "refs/heads/feature")
-        .event("push", json!({"before": base, "after": head, "repository": {"default_branch": "main"}}))
+        .event(
+            "push",
+            json!({"before": base, "after": head, "repository": {"default_branch": "main"}}),
+        )
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let names: Vec<&str> = run.outputs.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         names,
         [
-            "src", "src_count", "src_files", "docs", "docs_count", "docs_files", "ts", "ts_count", "ts_files",
-            "nothing", "nothing_count", "nothing_files", "changes", "matrix"
+            "src",
+            "src_count",
+            "src_files",
+            "docs",
+            "docs_count",
+            "docs_files",
+            "ts",
+            "ts_count",
+            "ts_files",
+            "nothing",
+            "nothing_count",
+            "nothing_files",
+            "changes",
+            "matrix"
         ]
     );
     assert_eq!(run.get("src"), "true");
     assert_eq!(run.get("src_count"), "3");
-    assert_eq!(run.get("src_files"), r#"["src/app.ts","src/new file.ts","src/old.ts"]"#);
-    assert_eq!(run.get("docs_files"), r#"["docs/café ☕.md","docs/it's \"quoted\".md","docs/readme.md"]"#);
+    assert_eq!(
+        run.get("src_files"),
+        r#"["src/app.ts","src/new file.ts","src/old.ts"]"#
+    );
+    assert_eq!(
+        run.get("docs_files"),
+        r#"["docs/café ☕.md","docs/it's \"quoted\".md","docs/readme.md"]"#
+    );
     assert_eq!(run.get("ts_files"), r#"["src/new file.ts"]"#);
     assert_eq!(run.get("nothing"), "false");
     assert_eq!(run.get("nothing_files"), "[]");
@@ -63,9 +85,18 @@ fn push_event_outputs_match_paths_filter() {
 fn list_file_formats_are_byte_exact() {
     let (repo, base, _) = repo_with_feature();
     let cases = [
-        ("csv", r#""docs/café ☕.md","docs/it's ""quoted"".md",docs/readme.md"#),
-        ("shell", r#"'docs/café ☕.md' docs/it\''s "quoted".md' docs/readme.md"#),
-        ("escape", r#"docs/caf\é\ \☕.md docs/it\'s\ \"quoted\".md docs/readme.md"#),
+        (
+            "csv",
+            r#""docs/café ☕.md","docs/it's ""quoted"".md",docs/readme.md"#,
+        ),
+        (
+            "shell",
+            r#"'docs/café ☕.md' docs/it\''s "quoted".md' docs/readme.md"#,
+        ),
+        (
+            "escape",
+            r#"docs/caf\é\ \☕.md docs/it\'s\ \"quoted\".md docs/readme.md"#,
+        ),
     ];
     for (format, expected) in cases {
         let run = Action::github("detect-changes", repo.path())
@@ -76,7 +107,10 @@ fn list_file_formats_are_byte_exact() {
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.get("docs_files"), expected, "format {format}");
     }
-    let none = Action::github("detect-changes", repo.path()).input("filters", "docs: 'docs/**'").input("base", &base).run();
+    let none = Action::github("detect-changes", repo.path())
+        .input("filters", "docs: 'docs/**'")
+        .input("base", &base)
+        .run();
     assert!(none.outputs.iter().all(|(k, _)| k != "docs_files"));
 }
 
@@ -88,7 +122,10 @@ fn filters_from_file_with_anchors_and_working_directory() {
         "shared: &shared\n  - 'README.md'\nsrc:\n  - *shared\n  - 'src/**'\n",
     );
     let run = Action::github("detect-changes", repo.path().parent().unwrap())
-        .input("working-directory", repo.path().file_name().unwrap().to_str().unwrap())
+        .input(
+            "working-directory",
+            repo.path().file_name().unwrap().to_str().unwrap(),
+        )
         .input("filters", ".github/filters.yml")
         .input("base", &base)
         .run();
@@ -101,13 +138,20 @@ fn filters_from_file_with_anchors_and_working_directory() {
 fn predicate_quantifier_every_excludes_negated() {
     let (repo, base, _) = repo_with_feature();
     let filters = "code: ['**', '!docs/**', '!**/*.md']";
-    let some = Action::github("detect-changes", repo.path()).input("filters", filters).input("base", &base).run();
+    let some = Action::github("detect-changes", repo.path())
+        .input("filters", filters)
+        .input("base", &base)
+        .run();
     let every = Action::github("detect-changes", repo.path())
         .input("filters", filters)
         .input("predicate-quantifier", "every")
         .input("base", &base)
         .run();
-    assert_eq!(some.get("code_count"), "6", "under some, any rule matching is enough");
+    assert_eq!(
+        some.get("code_count"),
+        "6",
+        "under some, any rule matching is enough"
+    );
     assert_eq!(every.get("code_count"), "3");
 }
 
@@ -118,7 +162,10 @@ fn first_push_of_a_branch_compares_with_default_branch() {
         .input("filters", FILTERS)
         .env("GITHUB_REF", "refs/heads/feature")
         .input("base", "feature")
-        .event("push", json!({"before": NULL, "after": head, "repository": {"default_branch": "main"}}))
+        .event(
+            "push",
+            json!({"before": NULL, "after": head, "repository": {"default_branch": "main"}}),
+        )
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.get("src_count"), "3");
@@ -133,7 +180,10 @@ fn first_push_of_default_branch_lists_everything_as_added() {
     let run = Action::github("detect-changes", repo.path())
         .input("filters", "a: 'a/**'\nadded: [{added: '**'}]")
         .env("GITHUB_REF", "refs/heads/main")
-        .event("push", json!({"before": NULL, "after": head, "repository": {"default_branch": "main"}}))
+        .event(
+            "push",
+            json!({"before": NULL, "after": head, "repository": {"default_branch": "main"}}),
+        )
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.get("a_count"), "1");
@@ -153,7 +203,10 @@ fn push_to_default_branch_uses_before_and_includes_every_pushed_commit() {
         .input("filters", "any: '**'")
         .input("list-files", "csv")
         .env("GITHUB_REF", "refs/heads/main")
-        .event("push", json!({"before": before, "after": after, "repository": {"default_branch": "main"}}))
+        .event(
+            "push",
+            json!({"before": before, "after": after, "repository": {"default_branch": "main"}}),
+        )
         .run();
     assert_eq!(run.get("any_files"), "b.txt,c.txt");
 }
@@ -171,7 +224,11 @@ fn force_push_with_vanished_before_falls_back_with_warning() {
         )
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("::warning::The previous commit"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("::warning::The previous commit"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.get("src_count"), "3");
 }
 
@@ -228,9 +285,16 @@ fn pull_request_head_checkout_uses_merge_base() {
     repo.checkout("feature");
     let run = Action::github("detect-changes", repo.path())
         .input("filters", "any: '**'\nmain_only: main-only.txt")
-        .event("pull_request", json!({"pull_request": {"number": 1, "base": {"sha": main_tip}}}))
+        .event(
+            "pull_request",
+            json!({"pull_request": {"number": 1, "base": {"sha": main_tip}}}),
+        )
         .run();
-    assert_eq!(run.get("main_only"), "false", "changes on the base branch are not the PR's");
+    assert_eq!(
+        run.get("main_only"),
+        "false",
+        "changes on the base branch are not the PR's"
+    );
     assert_eq!(run.get("any_count"), "6");
 }
 
@@ -240,7 +304,10 @@ fn merge_group_uses_base_and_head_sha() {
     repo.checkout("main");
     let run = Action::github("detect-changes", repo.path())
         .input("filters", FILTERS)
-        .event("merge_group", json!({"merge_group": {"base_sha": base, "head_sha": head}}))
+        .event(
+            "merge_group",
+            json!({"merge_group": {"base_sha": base, "head_sha": head}}),
+        )
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.get("src_count"), "3");
@@ -255,7 +322,10 @@ fn tag_on_default_branch_tip_has_no_changes_and_tag_elsewhere_has() {
     let run = Action::github("detect-changes", repo.path())
         .input("filters", FILTERS)
         .env("GITHUB_REF", "refs/tags/v1")
-        .event("push", json!({"ref": "refs/tags/v1", "repository": {"default_branch": "main"}}))
+        .event(
+            "push",
+            json!({"ref": "refs/tags/v1", "repository": {"default_branch": "main"}}),
+        )
         .run();
     assert_eq!(run.get("changes"), "[]");
     repo.checkout("feature");
@@ -264,7 +334,10 @@ fn tag_on_default_branch_tip_has_no_changes_and_tag_elsewhere_has() {
     let run = Action::github("detect-changes", repo.path())
         .input("filters", FILTERS)
         .env("GITHUB_REF", "refs/tags/v2")
-        .event("push", json!({"ref": "refs/tags/v2", "repository": {"default_branch": "main"}}))
+        .event(
+            "push",
+            json!({"ref": "refs/tags/v2", "repository": {"default_branch": "main"}}),
+        )
         .run();
     assert_eq!(run.get("src_count"), "3");
 }
@@ -298,7 +371,11 @@ fn merge_commit_as_last_commit_reports_its_changes() {
         .env("GITHUB_REF", "refs/heads/main")
         .event("workflow_dispatch", json!({}))
         .run();
-    assert_eq!(run.get("src_count"), "3", "paths-filter reports 0 here; we diff the merge against its first parent");
+    assert_eq!(
+        run.get("src_count"),
+        "3",
+        "paths-filter reports 0 here; we diff the merge against its first parent"
+    );
 }
 
 #[test]
@@ -332,7 +409,10 @@ fn shallow_clone_is_deepened_from_origin() {
         .input("filters", FILTERS)
         .input("initial-fetch-depth", "1")
         .env("GITHUB_REF", "refs/heads/feature")
-        .event("push", json!({"before": NULL, "repository": {"default_branch": "main"}}))
+        .event(
+            "push",
+            json!({"before": NULL, "repository": {"default_branch": "main"}}),
+        )
         .run();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.get("src_count"), "3");
@@ -352,7 +432,10 @@ fn shallow_clone_fetches_missing_before_commit() {
         .input("filters", "any: '**'")
         .input("list-files", "csv")
         .env("GITHUB_REF", "refs/heads/main")
-        .event("push", json!({"before": before, "repository": {"default_branch": "main"}}))
+        .event(
+            "push",
+            json!({"before": before, "repository": {"default_branch": "main"}}),
+        )
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.get("any_files"), "b.txt");
@@ -367,7 +450,10 @@ fn renames_on_request_and_delete_plus_add_by_default() {
     repo.git(&["mv", "old/name.txt", "new/name.txt"]);
     repo.commit("rename");
     let default = Action::github("detect-changes", repo.path())
-        .input("filters", "old: 'old/**'\nnew: 'new/**'\nren: [{renamed: '**'}]")
+        .input(
+            "filters",
+            "old: 'old/**'\nnew: 'new/**'\nren: [{renamed: '**'}]",
+        )
         .input("list-files", "json")
         .input("base", &base)
         .run();
@@ -375,13 +461,23 @@ fn renames_on_request_and_delete_plus_add_by_default() {
     assert_eq!(default.get("new_files"), r#"["new/name.txt"]"#);
     assert_eq!(default.get("ren"), "false");
     let renames = Action::github("detect-changes", repo.path())
-        .input("filters", "old: 'old/**'\nnew: 'new/**'\nren: [{renamed: '**'}]")
+        .input(
+            "filters",
+            "old: 'old/**'\nnew: 'new/**'\nren: [{renamed: '**'}]",
+        )
         .input("renames", "true")
         .input("base", &base)
         .run();
     assert_eq!(renames.get("ren"), "true");
-    assert_eq!(renames.get("old"), "true", "a rename out of a filter changes it");
-    assert_eq!(renames.get("ren_renamed"), r#"[{"from":"old/name.txt","to":"new/name.txt"}]"#);
+    assert_eq!(
+        renames.get("old"),
+        "true",
+        "a rename out of a filter changes it"
+    );
+    assert_eq!(
+        renames.get("ren_renamed"),
+        r#"[{"from":"old/name.txt","to":"new/name.txt"}]"#
+    );
 }
 
 #[test]
@@ -441,9 +537,15 @@ fn dirs_output_dir_and_matrix_extras() {
 #[test]
 fn filter_named_changes_suppresses_changes_output() {
     let (repo, base, _) = repo_with_feature();
-    let run = Action::github("detect-changes", repo.path()).input("filters", "changes: 'src/**'").input("base", &base).run();
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "changes: 'src/**'")
+        .input("base", &base)
+        .run();
     assert_eq!(run.get("changes"), "true");
-    assert_eq!(run.outputs.iter().filter(|(k, _)| k == "changes").count(), 1);
+    assert_eq!(
+        run.outputs.iter().filter(|(k, _)| k == "changes").count(),
+        1
+    );
 }
 
 #[test]
@@ -456,7 +558,10 @@ fn flag_wins_over_input_variable() {
         .arg("csv")
         .input("base", &base)
         .run();
-    assert_eq!(run.get("src_files"), r#"src/app.ts,"src/new file.ts",src/old.ts"#);
+    assert_eq!(
+        run.get("src_files"),
+        r#"src/app.ts,"src/new file.ts",src/old.ts"#
+    );
 }
 
 #[test]
@@ -468,18 +573,42 @@ fn token_is_masked_and_never_printed() {
         .input("token", secret)
         .input("base", &base)
         .run();
-    assert!(run.stdout.starts_with(&format!("::add-mask::{secret}\n")), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with(&format!("::add-mask::{secret}\n")),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.stdout.matches(secret).count(), 1);
-    assert!(!run.stderr.contains(secret) && !run.output_file.contains(secret) && !run.summary.contains(secret));
+    assert!(
+        !run.stderr.contains(secret)
+            && !run.output_file.contains(secret)
+            && !run.summary.contains(secret)
+    );
 }
 
 /// Bad input: a one-line `::error::` naming the input, exit 2, nothing in GITHUB_OUTPUT.
 fn assert_bad_input(run: &common::Run, needle: &str) {
-    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
-    assert!(run.output_file.is_empty(), "outputs were written: {}", run.output_file);
-    let errors: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::error")).collect();
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.output_file.is_empty(),
+        "outputs were written: {}",
+        run.output_file
+    );
+    let errors: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
     assert_eq!(errors.len(), 1, "{}", run.stdout);
-    assert!(errors[0].contains(needle), "{} does not contain {needle}", errors[0]);
+    assert!(
+        errors[0].contains(needle),
+        "{} does not contain {needle}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -488,7 +617,9 @@ fn bad_inputs_fail_with_exit_2_and_no_outputs() {
     repo.write("bad.yml", "a: 'x'\nb:\n  - [unclosed\n");
     repo.write("list.yml", "- a\n- b\n");
     let run = |filters: &str, extra: &[(&str, &str)]| {
-        let mut a = Action::github("detect-changes", repo.path()).input("filters", filters).input("base", &base);
+        let mut a = Action::github("detect-changes", repo.path())
+            .input("filters", filters)
+            .input("base", &base);
         for (k, v) in extra {
             a = a.input(k, v);
         }
@@ -498,29 +629,59 @@ fn bad_inputs_fail_with_exit_2_and_no_outputs() {
     assert_bad_input(&run("bad.yml", &[]), "::error file=bad.yml,line=");
     assert_bad_input(&run("list.yml", &[]), "Root element is not an object");
     assert_bad_input(&run("a: 5\n", &[]), "Unexpected element type 'number'");
-    assert_bad_input(&run("a:\n  - added: 7\n", &[]), "Expected [key:string]= pattern:string");
-    assert_bad_input(&run("a: x", &[("list-files", "yaml")]), "'list-files' is set to invalid value 'yaml'");
-    assert_bad_input(&run("a: x", &[("predicate-quantifier", "all")]), "Valid values: every, some");
+    assert_bad_input(
+        &run("a:\n  - added: 7\n", &[]),
+        "Expected [key:string]= pattern:string",
+    );
+    assert_bad_input(
+        &run("a: x", &[("list-files", "yaml")]),
+        "'list-files' is set to invalid value 'yaml'",
+    );
+    assert_bad_input(
+        &run("a: x", &[("predicate-quantifier", "all")]),
+        "Valid values: every, some",
+    );
     assert_bad_input(&run("a: 'src/[unclosed'", &[]), "invalid glob");
-    assert_bad_input(&run("missing.yml", &[]), "Configuration file 'missing.yml' not found");
-    assert_bad_input(&run("a: x", &[("glob-dialect", "bash")]), "unknown glob dialect 'bash'");
-    assert_bad_input(&run("a: x", &[("initial-fetch-depth", "deep")]), "initial-fetch-depth");
-    let unknown = Action::github("detect-changes", repo.path()).input("filters", "a: x").input("base", "no-such-branch").run();
+    assert_bad_input(
+        &run("missing.yml", &[]),
+        "Configuration file 'missing.yml' not found",
+    );
+    assert_bad_input(
+        &run("a: x", &[("glob-dialect", "bash")]),
+        "unknown glob dialect 'bash'",
+    );
+    assert_bad_input(
+        &run("a: x", &[("initial-fetch-depth", "deep")]),
+        "initial-fetch-depth",
+    );
+    let unknown = Action::github("detect-changes", repo.path())
+        .input("filters", "a: x")
+        .input("base", "no-such-branch")
+        .run();
     assert_bad_input(&unknown, "unknown ref 'no-such-branch'");
 }
 
 #[test]
 fn invalid_glob_in_file_points_at_its_line_and_column() {
     let (repo, base, _) = repo_with_feature();
-    repo.write("f.yml", "ok: 'src/**'\nbad:\n  - 'docs/**'\n  - 'x/[oops'\n");
-    let run = Action::github("detect-changes", repo.path()).input("filters", "f.yml").input("base", &base).run();
+    repo.write(
+        "f.yml",
+        "ok: 'src/**'\nbad:\n  - 'docs/**'\n  - 'x/[oops'\n",
+    );
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "f.yml")
+        .input("base", &base)
+        .run();
     assert_bad_input(&run, "::error file=f.yml,line=4,col=5::");
 }
 
 #[test]
 fn not_a_repository_is_bad_input() {
     let dir = tempfile::tempdir().unwrap();
-    let run = Action::github("detect-changes", dir.path()).input("filters", "a: x").input("base", "main").run();
+    let run = Action::github("detect-changes", dir.path())
+        .input("filters", "a: x")
+        .input("base", "main")
+        .run();
     assert_bad_input(&run, "not inside a git repository");
 }
 
@@ -532,7 +693,15 @@ fn local_json_output() {
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITLAB_CI")
         .env_remove("CI_PIPELINE_SOURCE")
-        .args(["detect-changes", "--output", "json", "--filters", "src: 'src/**'", "--base", &base])
+        .args([
+            "detect-changes",
+            "--output",
+            "json",
+            "--filters",
+            "src: 'src/**'",
+            "--base",
+            &base,
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());

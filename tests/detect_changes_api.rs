@@ -35,7 +35,12 @@ impl Respond for Pages {
         if end < served {
             resp = resp.insert_header(
                 "link",
-                format!("<{}/repos/acme/widgets/pulls/7/files?per_page=100&page={}>; rel=\"next\"", self.base, page + 1).as_str(),
+                format!(
+                    "<{}/repos/acme/widgets/pulls/7/files?per_page=100&page={}>; rel=\"next\"",
+                    self.base,
+                    page + 1
+                )
+                .as_str(),
             );
         }
         resp
@@ -48,7 +53,10 @@ fn pr_event() -> serde_json::Value {
 
 fn run_api(server: &MockServer, cwd: &std::path::Path) -> common::Run {
     Action::github("detect-changes", cwd)
-        .input("filters", "src: 'src/**'\ndocs: [{deleted: 'docs/**'}]\npkg: 'pkg/**'")
+        .input(
+            "filters",
+            "src: 'src/**'\ndocs: [{deleted: 'docs/**'}]\npkg: 'pkg/**'",
+        )
         .input("token", "ghs_faketoken0001")
         .input("use-api", "true")
         .env("GITHUB_API_URL", &server.uri())
@@ -64,7 +72,10 @@ async fn pull_request_files_are_paginated_and_renames_split() {
         .and(path("/repos/acme/widgets/pulls/7/files"))
         .and(query_param("per_page", "100"))
         .and(header("authorization", "Bearer ghs_faketoken0001"))
-        .respond_with(Pages { total: 250, base: server.uri() })
+        .respond_with(Pages {
+            total: 250,
+            base: server.uri(),
+        })
         .expect(3)
         .mount(&server)
         .await;
@@ -73,7 +84,11 @@ async fn pull_request_files_are_paginated_and_renames_split() {
     repo.commit("init");
     let run = run_api(&server, repo.path());
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(run.get("src_count"), "2", "a rename is an addition and a deletion");
+    assert_eq!(
+        run.get("src_count"),
+        "2",
+        "a rename is an addition and a deletion"
+    );
     assert_eq!(run.get("docs"), "true");
     assert_eq!(run.get("pkg_count"), "248");
 }
@@ -83,7 +98,10 @@ async fn no_checkout_uses_the_api() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/widgets/pulls/7/files"))
-        .respond_with(Pages { total: 3, base: server.uri() })
+        .respond_with(Pages {
+            total: 3,
+            base: server.uri(),
+        })
         .mount(&server)
         .await;
     let empty = tempfile::tempdir().unwrap();
@@ -109,7 +127,10 @@ async fn server_error_is_retried_then_succeeds() {
         .await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/widgets/pulls/7/files"))
-        .respond_with(Pages { total: 3, base: server.uri() })
+        .respond_with(Pages {
+            total: 3,
+            base: server.uri(),
+        })
         .mount(&server)
         .await;
     let repo = TestRepo::new();
@@ -123,7 +144,10 @@ async fn server_error_is_retried_then_succeeds() {
 async fn api_failure_is_exit_1_never_a_result() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(403).set_body_string("{\"message\":\"Resource not accessible by integration\"}"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_string("{\"message\":\"Resource not accessible by integration\"}"),
+        )
         .mount(&server)
         .await;
     let repo = TestRepo::new();
@@ -131,9 +155,17 @@ async fn api_failure_is_exit_1_never_a_result() {
     let run = run_api(&server, repo.path());
     assert_eq!(run.code, 1);
     assert!(run.output_file.is_empty());
-    assert!(run.stdout.contains("::error::") && run.stdout.contains("pull-requests: read"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("::error::") && run.stdout.contains("pull-requests: read"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.starts_with("::add-mask::ghs_faketoken0001\n"));
-    assert_eq!(run.stdout.matches("ghs_faketoken0001").count(), 1, "only the mask command names the token");
+    assert_eq!(
+        run.stdout.matches("ghs_faketoken0001").count(),
+        1,
+        "only the mask command names the token"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -141,7 +173,10 @@ async fn over_3000_files_falls_back_to_git_for_the_full_list() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/repos/acme/widgets/pulls/7/files"))
-        .respond_with(Pages { total: 3500, base: server.uri() })
+        .respond_with(Pages {
+            total: 3500,
+            base: server.uri(),
+        })
         .mount(&server)
         .await;
     let repo = TestRepo::new();
@@ -157,7 +192,10 @@ async fn over_3000_files_falls_back_to_git_for_the_full_list() {
         .input("use-api", "true")
         .env("GITHUB_API_URL", &server.uri())
         .env("GITHUB_REPOSITORY", "acme/widgets")
-        .event("pull_request", json!({"number": 7, "pull_request": {"number": 7, "base": {"sha": base}}}))
+        .event(
+            "pull_request",
+            json!({"number": 7, "pull_request": {"number": 7, "base": {"sha": base}}}),
+        )
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("3,000 files"), "{}", run.stdout);

@@ -8,7 +8,9 @@ const NULL: &str = "0000000000000000000000000000000000000000";
 
 fn repo() -> (TestRepo, String, String) {
     let repo = TestRepo::new();
-    repo.write("web/index.ts", "1").write("api/main.go", "1").write("README.md", "r");
+    repo.write("web/index.ts", "1")
+        .write("api/main.go", "1")
+        .write("README.md", "r");
     let base = repo.commit("base");
     repo.checkout_new("feature");
     repo.write("web/index.ts", "2").write("web/new.ts", "n");
@@ -38,11 +40,23 @@ fn merge_request_pipeline_uses_diff_base_sha() {
         dotenv(&repo),
         "SHIPGATE_web=true\nSHIPGATE_web_count=2\nSHIPGATE_api_service=false\nSHIPGATE_api_service_count=0\nSHIPGATE_changes=[\"web\"]\nSHIPGATE_matrix={\"filter\":[\"web\"]}\n"
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo.path().join("shipgate-changes.json")).unwrap()).unwrap();
-    assert_eq!(json["filters"][0]["files"], serde_json::json!(["web/index.ts", "web/new.ts"]));
-    assert!(run.stdout.contains("section_start:"), "log sections: {}", run.stdout);
-    assert!(run.output_file.is_empty(), "nothing goes to GITHUB_OUTPUT on GitLab");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.path().join("shipgate-changes.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        json["filters"][0]["files"],
+        serde_json::json!(["web/index.ts", "web/new.ts"])
+    );
+    assert!(
+        run.stdout.contains("section_start:"),
+        "log sections: {}",
+        run.stdout
+    );
+    assert!(
+        run.output_file.is_empty(),
+        "nothing goes to GITHUB_OUTPUT on GitLab"
+    );
 }
 
 #[test]
@@ -60,7 +74,11 @@ fn branch_pipeline_uses_before_sha() {
         .env("CI_DEFAULT_BRANCH", "main")
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(dotenv(&repo).contains("SHIPGATE_web_files=web/index.ts,web/new.ts\n"), "{}", dotenv(&repo));
+    assert!(
+        dotenv(&repo).contains("SHIPGATE_web_files=web/index.ts,web/new.ts\n"),
+        "{}",
+        dotenv(&repo)
+    );
 }
 
 #[test]
@@ -76,7 +94,10 @@ fn new_branch_compares_with_merge_base_not_always_true() {
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let env = dotenv(&repo);
-    assert!(env.contains("SHIPGATE_web=true\n") && env.contains("SHIPGATE_api_service=false\n"), "{env}");
+    assert!(
+        env.contains("SHIPGATE_web=true\n") && env.contains("SHIPGATE_api_service=false\n"),
+        "{env}"
+    );
 }
 
 #[test]
@@ -90,7 +111,11 @@ fn compare_to_like_rules_changes() {
         .env("CI_DEFAULT_BRANCH", "main")
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(dotenv(&repo).starts_with("CHG_web=true\nCHG_web_count=2\n"), "{}", dotenv(&repo));
+    assert!(
+        dotenv(&repo).starts_with("CHG_web=true\nCHG_web_count=2\n"),
+        "{}",
+        dotenv(&repo)
+    );
 }
 
 #[test]
@@ -108,8 +133,10 @@ fn child_pipeline_keeps_only_changed_jobs() {
         .env("CI_COMMIT_SHA", &head)
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let child: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo.path().join("shipgate-child.yml")).unwrap()).unwrap();
+    let child: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.path().join("shipgate-child.yml")).unwrap(),
+    )
+    .unwrap();
     assert!(child.get("build-web").is_some());
     assert!(child.get("build-api").is_none());
 }
@@ -125,18 +152,31 @@ fn many_filters_fit_dotenv_limits_and_json_has_all() {
         .env("CI_COMMIT_SHA", &head)
         .run();
     assert_eq!(run.code, 0);
-    assert_eq!(dotenv(&repo).lines().count(), 20, "GitLab's default dotenv limit is 20 variables");
+    assert_eq!(
+        dotenv(&repo).lines().count(),
+        20,
+        "GitLab's default dotenv limit is 20 variables"
+    );
     assert!(run.stdout.contains("left out"), "{}", run.stdout);
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo.path().join("shipgate-changes.json")).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.path().join("shipgate-changes.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(json["filters"].as_array().unwrap().len(), 30);
 }
 
 #[test]
 fn bad_input_writes_no_reports() {
     let (repo, _, _) = repo();
-    let run = Action::gitlab("detect-changes", repo.path()).input("filters", "a: [").env("CI_PIPELINE_SOURCE", "push").run();
+    let run = Action::gitlab("detect-changes", repo.path())
+        .input("filters", "a: [")
+        .env("CI_PIPELINE_SOURCE", "push")
+        .run();
     assert_eq!(run.code, 2);
     assert!(!repo.path().join("shipgate.env").exists());
-    assert!(run.stderr.contains("error: input 'filters': line 1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: input 'filters': line 1"),
+        "{}",
+        run.stderr
+    );
 }

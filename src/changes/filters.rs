@@ -156,7 +156,15 @@ impl FilterError {
 }
 
 /// The change kinds a status rule can name.
-pub const KNOWN_STATUSES: &[&str] = &["added", "modified", "deleted", "renamed", "copied", "changed", "unchanged"];
+pub const KNOWN_STATUSES: &[&str] = &[
+    "added",
+    "modified",
+    "deleted",
+    "renamed",
+    "copied",
+    "changed",
+    "unchanged",
+];
 
 /// Parses filter YAML. Warnings (unknown status names) are returned beside the filters.
 pub fn parse(yaml: &str) -> Result<(Vec<Filter>, Vec<String>), FilterError> {
@@ -322,9 +330,13 @@ fn js_key_order(filters: Vec<Filter>) -> Vec<Filter> {
         if !canonical || !name.bytes().all(|b| b.is_ascii_digit()) || name.len() > 10 {
             return None;
         }
-        name.parse::<u64>().ok().filter(|n| *n < u32::MAX as u64).map(|n| n as u32)
+        name.parse::<u64>()
+            .ok()
+            .filter(|n| *n < u32::MAX as u64)
+            .map(|n| n as u32)
     }
-    let (mut numeric, named): (Vec<_>, Vec<_>) = filters.into_iter().partition(|f| index(&f.name).is_some());
+    let (mut numeric, named): (Vec<_>, Vec<_>) =
+        filters.into_iter().partition(|f| index(&f.name).is_some());
     numeric.sort_by_key(|f| index(&f.name));
     numeric.extend(named);
     numeric
@@ -340,14 +352,16 @@ mod tests {
 
     #[test]
     fn strings_lists_and_status_maps() {
-        let (filters, warnings) = parse(
-            "a: 'src/**'\nb:\n  - '*.md'\n  - added|Modified: ['x/**', y]\n",
-        )
-        .unwrap();
+        let (filters, warnings) =
+            parse("a: 'src/**'\nb:\n  - '*.md'\n  - added|Modified: ['x/**', y]\n").unwrap();
         assert!(warnings.is_empty());
         assert_eq!(
             filters[0].rules,
-            vec![Rule { statuses: None, patterns: vec!["src/**".into()], positions: vec![(1, 4)] }]
+            vec![Rule {
+                statuses: None,
+                patterns: vec!["src/**".into()],
+                positions: vec![(1, 4)]
+            }]
         );
         assert_eq!(filters[1].rules.len(), 2);
         assert_eq!(
@@ -367,12 +381,18 @@ mod tests {
         let src = &filters[1];
         let globs: Vec<_> = src.rules.iter().flat_map(|r| r.patterns.clone()).collect();
         assert_eq!(globs, vec!["common/**", "config/**", "src/**"]);
-        assert_eq!(filters[3].rules[0].statuses, Some(vec!["added".to_string()]));
+        assert_eq!(
+            filters[3].rules[0].statuses,
+            Some(vec!["added".to_string()])
+        );
     }
 
     #[test]
     fn integer_like_keys_come_first_like_javascript() {
-        assert_eq!(names("b: x\n10: y\na: z\n2: w\n01: v\n"), vec!["2", "10", "b", "a", "01"]);
+        assert_eq!(
+            names("b: x\n10: y\na: z\n2: w\n01: v\n"),
+            vec!["2", "10", "b", "a", "01"]
+        );
     }
 
     #[test]
@@ -380,7 +400,10 @@ mod tests {
         let e = parse("- a\n- b\n").unwrap_err();
         assert!(e.message.contains("Root element is not an object"), "{e:?}");
         let e = parse("a: x\nb: 5\n").unwrap_err();
-        assert_eq!((e.line, e.col, e.message.as_str()), (2, 4, "filter 'b': Unexpected element type 'number'"));
+        assert_eq!(
+            (e.line, e.col, e.message.as_str()),
+            (2, 4, "filter 'b': Unexpected element type 'number'")
+        );
         let e = parse("a:\n").unwrap_err();
         assert!(e.message.contains("no rules"), "{e:?}");
         let e = parse("a: [x\n").unwrap_err();

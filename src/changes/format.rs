@@ -181,21 +181,30 @@ mod tests {
     fn json_like_javascript() {
         assert_eq!(render(ListFormat::Json, &[]), "[]");
         assert_eq!(
-            render(ListFormat::Json, &["a \"q\".txt", "back\\slash", "new\nline", "café", "\u{1}"]),
+            render(
+                ListFormat::Json,
+                &["a \"q\".txt", "back\\slash", "new\nline", "café", "\u{1}"]
+            ),
             r#"["a \"q\".txt","back\\slash","new\nline","café","\u0001"]"#
         );
     }
 
     #[test]
     fn csv_quotes_only_when_needed() {
-        assert_eq!(render(ListFormat::Csv, &["src/a.ts", "with space.md", "q\"uote"]), "src/a.ts,\"with space.md\",\"q\"\"uote\"");
+        assert_eq!(
+            render(ListFormat::Csv, &["src/a.ts", "with space.md", "q\"uote"]),
+            "src/a.ts,\"with space.md\",\"q\"\"uote\""
+        );
         assert_eq!(render(ListFormat::Csv, &["a,b"]), "\"a,b\"");
         assert_eq!(render(ListFormat::Csv, &[]), "");
     }
 
     #[test]
     fn shell_as_paths_filter() {
-        assert_eq!(render(ListFormat::Shell, &["src/a.ts", "with space.md"]), "src/a.ts 'with space.md'");
+        assert_eq!(
+            render(ListFormat::Shell, &["src/a.ts", "with space.md"]),
+            "src/a.ts 'with space.md'"
+        );
         assert_eq!(render(ListFormat::Shell, &["it's here"]), "\"it's here\"");
         assert_eq!(render(ListFormat::Shell, &["it's$x"]), "it\\''s$x'");
         assert_eq!(render(ListFormat::Shell, &["a,b"]), "a,b");
@@ -203,7 +212,10 @@ mod tests {
 
     #[test]
     fn escape_backslashes_unsafe() {
-        assert_eq!(render(ListFormat::Escape, &["a b(c).md", "ok/x-1.ts"]), "a\\ b\\(c\\).md ok/x-1.ts");
+        assert_eq!(
+            render(ListFormat::Escape, &["a b(c).md", "ok/x-1.ts"]),
+            "a\\ b\\(c\\).md ok/x-1.ts"
+        );
     }
 
     #[test]

@@ -59,7 +59,11 @@ pub struct PatternError {
 
 impl Matcher {
     /// Compiles every glob of every filter once.
-    pub fn new(filters: &[Filter], dialect: Dialect, quantifier: Quantifier) -> Result<Matcher, PatternError> {
+    pub fn new(
+        filters: &[Filter],
+        dialect: Dialect,
+        quantifier: Quantifier,
+    ) -> Result<Matcher, PatternError> {
         let mut patterns: Vec<&str> = Vec::new();
         let mut owners: Vec<(usize, usize, usize)> = Vec::new();
         let mut compiled = Vec::with_capacity(filters.len());
@@ -72,7 +76,10 @@ impl Matcher {
                     patterns.push(p);
                     owners.push((fi, ri, pi));
                 }
-                rules.push(CompiledRule { statuses: rule.statuses.clone(), patterns: idx });
+                rules.push(CompiledRule {
+                    statuses: rule.statuses.clone(),
+                    patterns: idx,
+                });
             }
             compiled.push(rules);
         }
@@ -80,17 +87,25 @@ impl Matcher {
             Ok(set) => set,
             Err(error) => {
                 // Only on failure: find which glob it was, to point at it.
-                let at = patterns.iter().position(|p| GlobSet::new(dialect, &[p]).is_err()).unwrap_or(0);
+                let at = patterns
+                    .iter()
+                    .position(|p| GlobSet::new(dialect, &[p]).is_err())
+                    .unwrap_or(0);
                 let (filter, rule, pattern) = owners.get(at).copied().unwrap_or_default();
-                return Err(PatternError { filter, rule, pattern, error });
+                return Err(PatternError {
+                    filter,
+                    rule,
+                    pattern,
+                    error,
+                });
             }
         };
-        Ok(Matcher { set, filters: compiled, dialect, quantifier })
-    }
-
-    /// Number of filters.
-    pub fn len(&self) -> usize {
-        self.filters.len()
+        Ok(Matcher {
+            set,
+            filters: compiled,
+            dialect,
+            quantifier,
+        })
     }
 
     /// For each filter, the indices of the files that match it (in file order).
@@ -135,7 +150,10 @@ impl Matcher {
             return included;
         }
         let rule_ok = |r: &CompiledRule| {
-            status_ok(r) && r.patterns.iter().any(|&p| bits[p] != self.set.is_negated(p))
+            status_ok(r)
+                && r.patterns
+                    .iter()
+                    .any(|&p| bits[p] != self.set.is_negated(p))
         };
         match self.quantifier {
             Quantifier::Some => rules.iter().any(rule_ok),
@@ -151,7 +169,11 @@ mod tests {
     use crate::git::Status;
 
     fn change(status: Status, path: &str) -> Change {
-        Change { status, path: path.into(), from: None }
+        Change {
+            status,
+            path: path.into(),
+            from: None,
+        }
     }
 
     fn run(yaml: &str, dialect: Dialect, q: Quantifier, files: &[Change]) -> Vec<Vec<usize>> {
@@ -161,40 +183,86 @@ mod tests {
 
     #[test]
     fn statuses_limit_rules() {
-        let files = [change(Status::Added, "src/a"), change(Status::Modified, "src/b"), change(Status::Deleted, "src/c")];
-        let hits = run("x:\n  - added|deleted: 'src/**'\n", Dialect::Picomatch, Quantifier::Some, &files);
+        let files = [
+            change(Status::Added, "src/a"),
+            change(Status::Modified, "src/b"),
+            change(Status::Deleted, "src/c"),
+        ];
+        let hits = run(
+            "x:\n  - added|deleted: 'src/**'\n",
+            Dialect::Picomatch,
+            Quantifier::Some,
+            &files,
+        );
         assert_eq!(hits, vec![vec![0, 2]]);
     }
 
     #[test]
     fn negation_under_some_and_every() {
-        let files = [change(Status::Modified, "src/a.ts"), change(Status::Modified, "src/b.md"), change(Status::Modified, "x.txt")];
+        let files = [
+            change(Status::Modified, "src/a.ts"),
+            change(Status::Modified, "src/b.md"),
+            change(Status::Modified, "x.txt"),
+        ];
         let yaml = "x: ['src/**', '!**/*.md']\n";
         // Under `some`, '!**/*.md' alone matches every non-md file (paths-filter's famous gotcha).
-        assert_eq!(run(yaml, Dialect::Picomatch, Quantifier::Some, &files), vec![vec![0, 2]]);
-        assert_eq!(run(yaml, Dialect::Picomatch, Quantifier::Every, &files), vec![vec![0]]);
+        assert_eq!(
+            run(yaml, Dialect::Picomatch, Quantifier::Some, &files),
+            vec![vec![0, 2]]
+        );
+        assert_eq!(
+            run(yaml, Dialect::Picomatch, Quantifier::Every, &files),
+            vec![vec![0]]
+        );
     }
 
     #[test]
     fn every_with_status_rule_and_empty_list() {
         let files = [change(Status::Added, "a"), change(Status::Modified, "a")];
-        assert_eq!(run("x: []\n", Dialect::Picomatch, Quantifier::Every, &files), vec![vec![0, 1]]);
-        assert_eq!(run("x: []\n", Dialect::Picomatch, Quantifier::Some, &files), vec![Vec::<usize>::new()]);
+        assert_eq!(
+            run("x: []\n", Dialect::Picomatch, Quantifier::Every, &files),
+            vec![vec![0, 1]]
+        );
+        assert_eq!(
+            run("x: []\n", Dialect::Picomatch, Quantifier::Some, &files),
+            vec![Vec::<usize>::new()]
+        );
     }
 
     #[test]
     fn github_last_match_wins() {
-        let files = [change(Status::Modified, "docs/a.md"), change(Status::Modified, "docs/README.md")];
+        let files = [
+            change(Status::Modified, "docs/a.md"),
+            change(Status::Modified, "docs/README.md"),
+        ];
         let yaml = "x: ['docs/**', '!docs/README.md']\n";
-        assert_eq!(run(yaml, Dialect::Github, Quantifier::Some, &files), vec![vec![0]]);
+        assert_eq!(
+            run(yaml, Dialect::Github, Quantifier::Some, &files),
+            vec![vec![0]]
+        );
         let yaml = "x: ['docs/**', '!docs/*.md', 'docs/README.md']\n";
-        assert_eq!(run(yaml, Dialect::Github, Quantifier::Some, &files), vec![vec![1]]);
+        assert_eq!(
+            run(yaml, Dialect::Github, Quantifier::Some, &files),
+            vec![vec![1]]
+        );
     }
 
     #[test]
     fn renames_match_old_or_new_name() {
-        let files = [Change { status: Status::Renamed, path: "new/a".into(), from: Some("old/a".into()) }];
-        assert_eq!(run("o: 'old/**'\nn: 'new/**'\n", Dialect::Picomatch, Quantifier::Some, &files), vec![vec![0], vec![0]]);
+        let files = [Change {
+            status: Status::Renamed,
+            path: "new/a".into(),
+            from: Some("old/a".into()),
+        }];
+        assert_eq!(
+            run(
+                "o: 'old/**'\nn: 'new/**'\n",
+                Dialect::Picomatch,
+                Quantifier::Some,
+                &files
+            ),
+            vec![vec![0], vec![0]]
+        );
     }
 
     #[test]

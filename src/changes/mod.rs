@@ -51,7 +51,11 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
     let git = Git::new(&opts.dir);
     let ctx = EventContext::from_platform(platform)?;
     let changeset = source::changed_files(&git, &ctx, &opts.source, platform)?;
-    platform.info(&format!("Detected {} changed files ({})", changeset.files.len(), changeset.comparison));
+    platform.info(&format!(
+        "Detected {} changed files ({})",
+        changeset.files.len(),
+        changeset.comparison
+    ));
 
     let hits = matcher.match_all(&changeset.files);
     report::build(&filters, &hits, &changeset, &opts, platform)
@@ -64,22 +68,32 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
         Some(d) => {
             let p = PathBuf::from(&d);
             if !p.is_dir() {
-                return Err(Failure::input("working-directory", format!("'{d}' is not a directory")));
+                return Err(Failure::input(
+                    "working-directory",
+                    format!("'{d}' is not a directory"),
+                ));
             }
             p
         }
         None => PathBuf::from("."),
     };
     let list_files = match input("list-files", &args.list_files) {
-        Some(v) => v.parse().map_err(|e: String| Failure::input("list-files", e))?,
+        Some(v) => v
+            .parse()
+            .map_err(|e: String| Failure::input("list-files", e))?,
         None => ListFormat::None,
     };
     let quantifier = match input("predicate-quantifier", &args.predicate_quantifier) {
-        Some(v) => v.parse().map_err(|e: String| Failure::input("predicate-quantifier", e))?,
+        Some(v) => v
+            .parse()
+            .map_err(|e: String| Failure::input("predicate-quantifier", e))?,
         None => Quantifier::Some,
     };
     let dialect = match input("glob-dialect", &args.glob_dialect) {
-        Some(v) => v.to_lowercase().parse().map_err(|e: String| Failure::input("glob-dialect", e))?,
+        Some(v) => v
+            .to_lowercase()
+            .parse()
+            .map_err(|e: String| Failure::input("glob-dialect", e))?,
         None => Dialect::Picomatch,
     };
     let fetch_depth = match input("initial-fetch-depth", &args.initial_fetch_depth) {
@@ -101,7 +115,8 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
         use_api: boolean("use-api", input("use-api", &args.use_api))?.unwrap_or(false),
         renames: boolean("renames", input("renames", &args.renames))?.unwrap_or(false),
     };
-    let child_template = input("child-pipeline-template", &args.child_pipeline_template).map(PathBuf::from);
+    let child_template =
+        input("child-pipeline-template", &args.child_pipeline_template).map(PathBuf::from);
     if let Some(t) = &child_template {
         if !t.is_file() {
             return Err(Failure::input(
@@ -110,13 +125,16 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
             ));
         }
     }
-    let list_dirs = boolean("list-dirs", input("list-dirs", &args.list_dirs))?.unwrap_or(dir_depth.is_some());
+    let list_dirs =
+        boolean("list-dirs", input("list-dirs", &args.list_dirs))?.unwrap_or(dir_depth.is_some());
     let output_dir = input("output-dir", &args.output_dir).map(|d| dir.join(d));
-    let child_output = input("child-pipeline", &args.child_pipeline).unwrap_or_else(|| "shipgate-child.yml".into());
+    let child_output = input("child-pipeline", &args.child_pipeline)
+        .unwrap_or_else(|| "shipgate-child.yml".into());
     let sinks = (
         input("dotenv", &args.dotenv).unwrap_or_else(|| "shipgate.env".into()),
         input("dotenv-prefix", &args.dotenv_prefix).unwrap_or_else(|| "SHIPGATE_".into()),
-        input("json-artifact", &args.json_artifact).unwrap_or_else(|| "shipgate-changes.json".into()),
+        input("json-artifact", &args.json_artifact)
+            .unwrap_or_else(|| "shipgate-changes.json".into()),
     );
     if platform.kind == Kind::Gitlab {
         platform.gitlab.dotenv = Some(sinks.0.into());
@@ -143,7 +161,12 @@ fn positive(name: &str, value: &str) -> Result<usize, Failure> {
         .parse::<usize>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| Failure::input(name, format!("expected a positive whole number, got '{value}'")))
+        .ok_or_else(|| {
+            Failure::input(
+                name,
+                format!("expected a positive whole number, got '{value}'"),
+            )
+        })
 }
 
 fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
@@ -153,7 +176,10 @@ fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
         Some("false") => Ok(Some(false)),
         Some(_) => Err(Failure::input(
             name,
-            format!("expected true or false, got '{}'", value.unwrap_or_default()),
+            format!(
+                "expected true or false, got '{}'",
+                value.unwrap_or_default()
+            ),
         )),
     }
 }
@@ -170,17 +196,27 @@ fn is_path_input(text: &str) -> bool {
     !(text.contains('\n') || text.contains(':'))
 }
 
-fn load_filters(args: &Args, platform: &mut Platform, dir: &Path) -> Result<(Vec<Filter>, FilterSource), Failure> {
+fn load_filters(
+    args: &Args,
+    platform: &mut Platform,
+    dir: &Path,
+) -> Result<(Vec<Filter>, FilterSource), Failure> {
     let text = platform
         .input("filters", args.filters.as_deref())
         .ok_or_else(|| Failure::input("filters", "Input required and not supplied: filters"))?;
     let (yaml, source) = if is_path_input(&text) {
         let path = dir.join(&text);
         if !path.exists() {
-            return Err(Failure::input("filters", format!("Configuration file '{text}' not found")));
+            return Err(Failure::input(
+                "filters",
+                format!("Configuration file '{text}' not found"),
+            ));
         }
         if !path.is_file() {
-            return Err(Failure::input("filters", format!("'{text}' is not a file.")));
+            return Err(Failure::input(
+                "filters",
+                format!("'{text}' is not a file."),
+            ));
         }
         let yaml = std::fs::read_to_string(&path)
             .map_err(|e| Failure::input("filters", format!("cannot read '{text}': {e}")))?;
@@ -188,7 +224,8 @@ fn load_filters(args: &Args, platform: &mut Platform, dir: &Path) -> Result<(Vec
     } else {
         (text, FilterSource::Inline)
     };
-    let (filters, warnings) = filters::parse(&yaml).map_err(|e| at(&source, e.line, e.col, e.message))?;
+    let (filters, warnings) =
+        filters::parse(&yaml).map_err(|e| at(&source, e.line, e.col, e.message))?;
     for w in warnings {
         platform.warning(&w);
     }
@@ -197,8 +234,18 @@ fn load_filters(args: &Args, platform: &mut Platform, dir: &Path) -> Result<(Vec
 
 fn at(source: &FilterSource, line: u64, col: u64, message: String) -> Failure {
     match source {
-        FilterSource::File(path) => Failure::input_at("filters", Location { file: path.clone(), line, col }, message),
-        FilterSource::Inline => Failure::input("filters", format!("line {line}, column {col}: {message}")),
+        FilterSource::File(path) => Failure::input_at(
+            "filters",
+            Location {
+                file: path.clone(),
+                line,
+                col,
+            },
+            message,
+        ),
+        FilterSource::Inline => {
+            Failure::input("filters", format!("line {line}, column {col}: {message}"))
+        }
     }
 }
 
@@ -206,6 +253,11 @@ fn compile(filters: &[Filter], opts: &Options, source: &FilterSource) -> Result<
     Matcher::new(filters, opts.dialect, opts.quantifier).map_err(|e| {
         let filter = &filters[e.filter];
         let (line, col) = filter.rules[e.rule].positions[e.pattern];
-        at(source, line, col, format!("filter '{}': {}", filter.name, e.error))
+        at(
+            source,
+            line,
+            col,
+            format!("filter '{}': {}", filter.name, e.error),
+        )
     })
 }

@@ -44,14 +44,27 @@ pub fn build(
             report.set(format!("{name}_files"), opts.list_files.render(names()));
         }
         if let Some(dir) = &opts.output_dir {
-            let path = dir.join(format!("{}.{}", file_safe(name), opts.list_files.extension()));
-            report.files.push((path.clone(), opts.list_files.render(names()).into_bytes()));
+            let path = dir.join(format!(
+                "{}.{}",
+                file_safe(name),
+                opts.list_files.extension()
+            ));
+            report
+                .files
+                .push((path.clone(), opts.list_files.render(names()).into_bytes()));
             report.set(format!("{name}_files_path"), path.to_string_lossy());
         }
         if opts.list_dirs {
             let dirs = changed_dirs(names(), opts.dir_depth);
-            let format = if opts.list_files == ListFormat::None { ListFormat::Json } else { opts.list_files };
-            report.set(format!("{name}_dirs"), format.render(dirs.iter().map(String::as_str)));
+            let format = if opts.list_files == ListFormat::None {
+                ListFormat::Json
+            } else {
+                opts.list_files
+            };
+            report.set(
+                format!("{name}_dirs"),
+                format.render(dirs.iter().map(String::as_str)),
+            );
         }
         if opts.source.renames {
             report.set(format!("{name}_renamed"), renamed_json(idx, files));
@@ -82,7 +95,9 @@ pub fn build(
     report.json = Some(document(filters, hits, changeset, &report));
     if let Some(template) = &opts.child_template {
         let child = child_pipeline(template, &changed)?;
-        report.files.push((opts.child_output.clone(), child.into_bytes()));
+        report
+            .files
+            .push((opts.child_output.clone(), child.into_bytes()));
     }
     Ok(report)
 }
@@ -107,7 +122,13 @@ fn log_filter(platform: &mut Platform, name: &str, idx: &[usize], files: &[Chang
 /// A filter name usable as a file name.
 fn file_safe(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -122,7 +143,11 @@ pub fn changed_dirs<'a>(paths: impl Iterator<Item = &'a str>, depth: Option<usiz
         };
         let dir = match depth {
             Some(d) if dir != "." => {
-                let end = dir.match_indices('/').nth(d - 1).map(|(i, _)| i).unwrap_or(dir.len());
+                let end = dir
+                    .match_indices('/')
+                    .nth(d - 1)
+                    .map(|(i, _)| i)
+                    .unwrap_or(dir.len());
                 &dir[..end]
             }
             _ => dir,
@@ -139,7 +164,9 @@ fn renamed_json(idx: &[usize], files: &[Change]) -> String {
         .iter()
         .filter_map(|&i| {
             let f = &files[i];
-            f.from.as_ref().map(|from| json!({"from": from, "to": f.path}))
+            f.from
+                .as_ref()
+                .map(|from| json!({"from": from, "to": f.path}))
         })
         .collect();
     Value::Array(list).to_string()
@@ -185,7 +212,12 @@ fn md_escape(s: &str) -> String {
 }
 
 /// The whole result as JSON (the GitLab artifact, `--output json`, `plan --changes`).
-fn document(filters: &[Filter], hits: &[Vec<usize>], changeset: &Changeset, report: &Report) -> Value {
+fn document(
+    filters: &[Filter],
+    hits: &[Vec<usize>],
+    changeset: &Changeset,
+    report: &Report,
+) -> Value {
     let files = &changeset.files;
     let file_list: Vec<Value> = files
         .iter()
@@ -225,8 +257,17 @@ fn document(filters: &[Filter], hits: &[Vec<usize>], changeset: &Changeset, repo
 
 /// GitLab keys at the top of a CI file that are not jobs.
 const GITLAB_GLOBAL_KEYS: &[&str] = &[
-    "stages", "variables", "default", "include", "workflow", "image", "services", "before_script",
-    "after_script", "cache", "spec",
+    "stages",
+    "variables",
+    "default",
+    "include",
+    "workflow",
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "spec",
 ];
 
 /// Builds a child pipeline from a template: jobs whose `shipgate: {changes: [...]}` names a
@@ -234,24 +275,45 @@ const GITLAB_GLOBAL_KEYS: &[&str] = &[
 /// dropped jobs are removed; a no-op job when no job is left. Written as JSON, which is YAML.
 pub fn child_pipeline(template: &Path, changed: &[&str]) -> Result<String, Failure> {
     let shown = template.display().to_string();
-    let text = std::fs::read_to_string(template)
-        .map_err(|e| Failure::input("child-pipeline-template", format!("cannot read '{shown}': {e}")))?;
+    let text = std::fs::read_to_string(template).map_err(|e| {
+        Failure::input(
+            "child-pipeline-template",
+            format!("cannot read '{shown}': {e}"),
+        )
+    })?;
     let doc: Value = serde_saphyr::from_str(&text).map_err(|e| {
-        let (line, col) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+        let (line, col) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
         Failure::input_at(
             "child-pipeline-template",
-            crate::error::Location { file: shown.clone(), line, col },
-            e.without_snippet().to_string().lines().next().unwrap_or("invalid YAML").to_string(),
+            crate::error::Location {
+                file: shown.clone(),
+                line,
+                col,
+            },
+            e.without_snippet()
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid YAML")
+                .to_string(),
         )
     })?;
     let Value::Object(entries) = doc else {
-        return Err(Failure::input("child-pipeline-template", format!("'{shown}': the root must be a mapping of jobs")));
+        return Err(Failure::input(
+            "child-pipeline-template",
+            format!("'{shown}': the root must be a mapping of jobs"),
+        ));
     };
     let mut out = Map::new();
     let mut dropped = Vec::new();
     let mut jobs = 0;
     for (name, mut value) in entries {
-        let is_job = !name.starts_with('.') && !GITLAB_GLOBAL_KEYS.contains(&name.as_str()) && value.is_object();
+        let is_job = !name.starts_with('.')
+            && !GITLAB_GLOBAL_KEYS.contains(&name.as_str())
+            && value.is_object();
         if let Some(obj) = value.as_object_mut().filter(|_| is_job) {
             if let Some(selector) = obj.remove("shipgate") {
                 let wanted = selector_filters(&selector).ok_or_else(|| {
@@ -281,7 +343,11 @@ pub fn child_pipeline(template: &Path, changed: &[&str]) -> Result<String, Failu
         let stage = out
             .get("stages")
             .and_then(Value::as_array)
-            .and_then(|s| s.iter().filter_map(Value::as_str).find(|s| !s.starts_with('.')))
+            .and_then(|s| {
+                s.iter()
+                    .filter_map(Value::as_str)
+                    .find(|s| !s.starts_with('.'))
+            })
             .unwrap_or("test")
             .to_string();
         out.insert(
@@ -297,7 +363,10 @@ pub fn child_pipeline(template: &Path, changed: &[&str]) -> Result<String, Failu
 fn selector_filters(selector: &Value) -> Option<Vec<String>> {
     match selector.get("changes")? {
         Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_string)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect(),
         _ => None,
     }
 }
@@ -309,9 +378,15 @@ mod tests {
     #[test]
     fn dirs_with_depth() {
         let paths = ["a/b/c.txt", "a/b/d.txt", "a/x/y/z.txt", "root.md"];
-        assert_eq!(changed_dirs(paths.iter().copied(), None), vec!["a/b", "a/x/y", "."]);
+        assert_eq!(
+            changed_dirs(paths.iter().copied(), None),
+            vec!["a/b", "a/x/y", "."]
+        );
         assert_eq!(changed_dirs(paths.iter().copied(), Some(1)), vec!["a", "."]);
-        assert_eq!(changed_dirs(paths.iter().copied(), Some(2)), vec!["a/b", "a/x", "."]);
+        assert_eq!(
+            changed_dirs(paths.iter().copied(), Some(2)),
+            vec!["a/b", "a/x", "."]
+        );
     }
 
     #[test]
@@ -329,14 +404,21 @@ mod tests {
         assert!(out["build-web"].get("shipgate").is_none());
         assert_eq!(out["deploy"]["needs"], json!(["build-web"]));
         let none: Value = serde_json::from_str(&child_pipeline(&path, &[]).unwrap()).unwrap();
-        assert!(none.get("deploy").is_some(), "jobs without a selector always run");
+        assert!(
+            none.get("deploy").is_some(),
+            "jobs without a selector always run"
+        );
     }
 
     #[test]
     fn child_pipeline_noop_when_empty() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jobs.yml");
-        std::fs::write(&path, "stages: [build]\nweb:\n  stage: build\n  shipgate: {changes: web}\n  script: [x]\n").unwrap();
+        std::fs::write(
+            &path,
+            "stages: [build]\nweb:\n  stage: build\n  shipgate: {changes: web}\n  script: [x]\n",
+        )
+        .unwrap();
         let out: Value = serde_json::from_str(&child_pipeline(&path, &[]).unwrap()).unwrap();
         assert_eq!(out["shipgate-nothing-changed"]["stage"], "build");
     }

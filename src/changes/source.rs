@@ -33,10 +33,17 @@ impl EventContext {
         }
         let payload = match env.get("GITHUB_EVENT_PATH") {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| Failure::input("GITHUB_EVENT_PATH", format!("cannot read the event file '{path}': {e}")))?;
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Failure::input(
+                        "GITHUB_EVENT_PATH",
+                        format!("cannot read the event file '{path}': {e}"),
+                    )
+                })?;
                 serde_json::from_str(&text).map_err(|e| {
-                    Failure::input("GITHUB_EVENT_PATH", format!("the event file '{path}' is not valid JSON: {e}"))
+                    Failure::input(
+                        "GITHUB_EVENT_PATH",
+                        format!("the event file '{path}' is not valid JSON: {e}"),
+                    )
                 })?
             }
             None => Value::Null,
@@ -51,7 +58,10 @@ impl EventContext {
             git_ref: env.get("GITHUB_REF").map(str::to_string),
             default_branch,
             repository: env.get("GITHUB_REPOSITORY").map(str::to_string),
-            api_url: env.get("GITHUB_API_URL").unwrap_or("https://api.github.com").to_string(),
+            api_url: env
+                .get("GITHUB_API_URL")
+                .unwrap_or("https://api.github.com")
+                .to_string(),
         })
     }
 
@@ -63,9 +73,10 @@ impl EventContext {
                 "pull_request",
                 serde_json::json!({"pull_request": {"base": {"sha": env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")}}}),
             ),
-            "push" if env.get("CI_COMMIT_TAG").is_none() => {
-                ("push", serde_json::json!({"before": env.get("CI_COMMIT_BEFORE_SHA")}))
-            }
+            "push" if env.get("CI_COMMIT_TAG").is_none() => (
+                "push",
+                serde_json::json!({"before": env.get("CI_COMMIT_BEFORE_SHA")}),
+            ),
             other => (other, Value::Null),
         };
         let git_ref = env
@@ -90,7 +101,12 @@ impl EventContext {
     fn is_pull_request(&self) -> bool {
         matches!(
             self.event_name.as_deref(),
-            Some("pull_request" | "pull_request_review" | "pull_request_review_comment" | "pull_request_target")
+            Some(
+                "pull_request"
+                    | "pull_request_review"
+                    | "pull_request_review_comment"
+                    | "pull_request_target"
+            )
         )
     }
 
@@ -130,7 +146,12 @@ pub fn changed_files(
     opts: &SourceOptions,
     platform: &mut Platform,
 ) -> Result<Changeset, Failure> {
-    let mut finder = Finder { git, ctx, opts, platform };
+    let mut finder = Finder {
+        git,
+        ctx,
+        opts,
+        platform,
+    };
     finder.run()
 }
 
@@ -147,8 +168,10 @@ impl Finder<'_> {
         let ctx = self.ctx;
         if !self.git.is_repo() {
             if ctx.is_pull_request() && opts.token.is_some() {
-                self.platform.info("No git repository here: asking the GitHub API for the pull request's files");
-                return self.from_api().map(|(c, _)| c);
+                self.platform.info(
+                    "No git repository here: asking the GitHub API for the pull request's files",
+                );
+                return self.api_files().map(|(c, _)| c);
             }
             return Err(Failure::input(
                 "working-directory",
@@ -160,10 +183,14 @@ impl Finder<'_> {
         }
         if opts.base.as_deref() == Some("HEAD") {
             if opts.git_ref.is_some() {
-                self.platform.warning("'ref' input parameter is ignored when 'base' is set to HEAD");
+                self.platform
+                    .warning("'ref' input parameter is ignored when 'base' is set to HEAD");
             }
             let files = self.git.diff_worktree(opts.renames)?;
-            return Ok(Changeset { files, comparison: "HEAD (uncommitted changes)".into() });
+            return Ok(Changeset {
+                files,
+                comparison: "HEAD (uncommitted changes)".into(),
+            });
         }
         if let Some(target) = &opts.compare_to {
             let head = self.head_rev(opts.git_ref.as_deref().unwrap_or("HEAD"), "ref")?;
@@ -174,8 +201,14 @@ impl Finder<'_> {
             return self.pull_request();
         }
         if ctx.event_name.as_deref() == Some("merge_group") {
-            let base = opts.base.clone().or_else(|| ctx.str_at("/merge_group/base_sha"));
-            let head = opts.git_ref.clone().or_else(|| ctx.str_at("/merge_group/head_sha"));
+            let base = opts
+                .base
+                .clone()
+                .or_else(|| ctx.str_at("/merge_group/base_sha"));
+            let head = opts
+                .git_ref
+                .clone()
+                .or_else(|| ctx.str_at("/merge_group/head_sha"));
             if let (Some(base), Some(head)) = (base, head) {
                 let base = self.resolve_or_fetch(&base, "base")?;
                 let head = self.head_rev(&head, "ref")?;
@@ -194,7 +227,7 @@ impl Finder<'_> {
             self.platform.warning("'ref' input parameter is ignored when the action is triggered by a pull request event");
         }
         if opts.use_api && opts.token.is_some() {
-            let (changeset, truncated) = self.from_api()?;
+            let (changeset, truncated) = self.api_files()?;
             if !truncated {
                 return Ok(changeset);
             }
@@ -204,7 +237,7 @@ impl Finder<'_> {
         }
         if ctx.event_name.as_deref() == Some("pull_request_target") && opts.base.is_none() {
             if opts.token.is_some() {
-                return self.from_api().map(|(c, _)| c);
+                return self.api_files().map(|(c, _)| c);
             }
             return Err(Failure::input(
                 "token",
@@ -217,13 +250,17 @@ impl Finder<'_> {
             .or_else(|| ctx.str_at("/pull_request/base/sha"))
             .or_else(|| ctx.default_branch.clone())
             .ok_or_else(|| {
-                Failure::input("base", "no base to compare with: the event has no pull_request.base.sha; set 'base'")
+                Failure::input(
+                    "base",
+                    "no base to compare with: the event has no pull_request.base.sha; set 'base'",
+                )
             })?;
         let base = match self.resolve_or_fetch(&base_name, "base") {
             Ok(b) => b,
             Err(err) if opts.token.is_some() && !self.git.has_origin() => {
-                self.platform.warning(&format!("{err}; asking the GitHub API instead"));
-                return self.from_api().map(|(c, _)| c);
+                self.platform
+                    .warning(&format!("{err}; asking the GitHub API instead"));
+                return self.api_files().map(|(c, _)| c);
             }
             Err(err) => return Err(err),
         };
@@ -252,7 +289,10 @@ impl Finder<'_> {
                     "This action requires 'head' input to be configured, 'ref' to be set in the event payload or branch/tag checked out in current git repository",
                 )
             })?;
-        let default_branch = ctx.default_branch.clone().or_else(|| self.origin_default_branch());
+        let default_branch = ctx
+            .default_branch
+            .clone()
+            .or_else(|| self.origin_default_branch());
         let base_name = opts
             .base
             .clone()
@@ -264,7 +304,8 @@ impl Finder<'_> {
                     "This action requires 'base' input to be configured or 'repository.default_branch' to be set in the event payload",
                 )
             })?;
-        let head_is_checked_out = current.as_deref().map(git::short_name) == Some(head_name.as_str());
+        let head_is_checked_out =
+            current.as_deref().map(git::short_name) == Some(head_name.as_str());
         let head = if head_is_checked_out {
             "HEAD".to_string()
         } else {
@@ -280,10 +321,15 @@ impl Finder<'_> {
             let Some(before) = before else {
                 self.platform.warning("'before' field is missing in event payload - changes will be detected from last commit");
                 if !head_is_checked_out {
-                    self.platform.warning(&format!("Ref {head_name} is not checked out - results might be incorrect!"));
+                    self.platform.warning(&format!(
+                        "Ref {head_name} is not checked out - results might be incorrect!"
+                    ));
                 }
                 let files = self.git.last_commit(opts.renames)?;
-                return Ok(Changeset { files, comparison: "last commit".into() });
+                return Ok(Changeset {
+                    files,
+                    comparison: "last commit".into(),
+                });
             };
             if before == NULL_SHA {
                 return self.first_push(&head, &head_name, &base_name, default_branch.as_deref());
@@ -293,7 +339,10 @@ impl Finder<'_> {
             }
             if self.git.commit_sha(&before).is_none() {
                 if git::is_sha(&base_name) && opts.base.is_some() {
-                    return Err(Failure::input("base", format!("unknown commit '{before}': not in this repository or its origin")));
+                    return Err(Failure::input(
+                        "base",
+                        format!("unknown commit '{before}': not in this repository or its origin"),
+                    ));
                 }
                 self.platform.warning(&format!(
                     "The previous commit {before} cannot be found (a force push?): comparing with the default branch instead"
@@ -303,13 +352,21 @@ impl Finder<'_> {
             return self.two_dot(&before, &head);
         }
 
-        self.platform.info(&format!("Changes will be detected between {base_name} and {head_name}"));
+        self.platform.info(&format!(
+            "Changes will be detected between {base_name} and {head_name}"
+        ));
         let base = self.resolve_or_fetch(&base_name, "base")?;
         self.since_merge_base(&base, &head)
     }
 
     /// The first push of a branch: against the default branch, or everything as added.
-    fn first_push(&mut self, head: &str, head_name: &str, base_name: &str, default_branch: Option<&str>) -> Result<Changeset, Failure> {
+    fn first_push(
+        &mut self,
+        head: &str,
+        head_name: &str,
+        base_name: &str,
+        default_branch: Option<&str>,
+    ) -> Result<Changeset, Failure> {
         match default_branch {
             Some(default) if base_name != default && head_name != default => {
                 self.platform.info(&format!(
@@ -319,16 +376,23 @@ impl Finder<'_> {
                 self.since_merge_base(&base, head)
             }
             _ => {
-                self.platform.info("Initial push detected - all files will be listed as added");
+                self.platform
+                    .info("Initial push detected - all files will be listed as added");
                 let files = self.git.all_files_added()?;
-                Ok(Changeset { files, comparison: "initial push (all files)".into() })
+                Ok(Changeset {
+                    files,
+                    comparison: "initial push (all files)".into(),
+                })
             }
         }
     }
 
     fn two_dot(&mut self, base: &str, head: &str) -> Result<Changeset, Failure> {
         let files = self.git.diff(base, head, false, self.opts.renames)?;
-        Ok(Changeset { files, comparison: format!("{}..{}", short(self.git, base), short(self.git, head)) })
+        Ok(Changeset {
+            files,
+            comparison: format!("{}..{}", short(self.git, base), short(self.git, head)),
+        })
     }
 
     /// Three-dot diff from the merge-base, deepening a shallow clone until one is found;
@@ -341,7 +405,10 @@ impl Finder<'_> {
             return self.two_dot(base, head);
         }
         let files = self.git.diff(base, head, true, self.opts.renames)?;
-        Ok(Changeset { files, comparison: format!("{}...{}", short(self.git, base), short(self.git, head)) })
+        Ok(Changeset {
+            files,
+            comparison: format!("{}...{}", short(self.git, base), short(self.git, head)),
+        })
     }
 
     fn find_merge_base(&mut self, base: &str, head: &str) -> Result<Option<String>, Failure> {
@@ -354,7 +421,8 @@ impl Finder<'_> {
         let refspecs = [self.fetch_spec(base), self.fetch_spec(head)];
         let specs: Vec<&str> = refspecs.iter().flatten().map(String::as_str).collect();
         let mut depth = self.opts.fetch_depth.max(1) as u64;
-        self.platform.group("Deepening the shallow clone to find a merge base");
+        self.platform
+            .group("Deepening the shallow clone to find a merge base");
         let result = loop {
             let before = self.git.commit_count();
             let deepen = format!("--deepen={depth}");
@@ -366,7 +434,10 @@ impl Finder<'_> {
                 break Some(mb);
             }
             let after = self.git.commit_count();
-            self.platform.info(&format!("fetched {} more commit(s) (depth {depth})", after.saturating_sub(before)));
+            self.platform.info(&format!(
+                "fetched {} more commit(s) (depth {depth})",
+                after.saturating_sub(before)
+            ));
             if after <= before || !self.git.is_shallow() {
                 // No more history this way: one full fetch, then give up.
                 let _ = self.git.fetch(&["--unshallow"], &specs);
@@ -374,7 +445,8 @@ impl Finder<'_> {
             }
             depth = depth.saturating_mul(2);
         };
-        self.platform.end_group("Deepening the shallow clone to find a merge base");
+        self.platform
+            .end_group("Deepening the shallow clone to find a merge base");
         Ok(result)
     }
 
@@ -439,7 +511,9 @@ impl Finder<'_> {
             }
         }
         match last_error {
-            Some(e) if !is_missing_ref(&e) => Err(Failure::Operational(e.context(format!("cannot fetch '{name}' from origin")))),
+            Some(e) if !is_missing_ref(&e) => Err(Failure::Operational(
+                e.context(format!("cannot fetch '{name}' from origin")),
+            )),
             _ => Err(Failure::input(
                 input,
                 format!("unknown ref '{name}': not a branch, tag or commit SHA here or on origin"),
@@ -448,30 +522,51 @@ impl Finder<'_> {
     }
 
     fn origin_default_branch(&self) -> Option<String> {
-        let out = self.git.run(&["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"]).ok()?;
+        let out = self
+            .git
+            .run(&["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"])
+            .ok()?;
         let full = String::from_utf8_lossy(&out).trim().to_string();
-        full.strip_prefix("refs/remotes/origin/").map(str::to_string)
+        full.strip_prefix("refs/remotes/origin/")
+            .map(str::to_string)
     }
 
-    fn from_api(&mut self) -> Result<(Changeset, bool), Failure> {
+    fn api_files(&mut self) -> Result<(Changeset, bool), Failure> {
         let ctx = self.ctx;
         let token = self.opts.token.clone().unwrap_or_default();
         let number = ctx
             .str_at("/pull_request/number")
             .or_else(|| ctx.str_at("/number"))
             .and_then(|n| n.parse::<u64>().ok())
-            .ok_or_else(|| Failure::input("GITHUB_EVENT_PATH", "the event has no pull_request.number"))?;
+            .ok_or_else(|| {
+                Failure::input("GITHUB_EVENT_PATH", "the event has no pull_request.number")
+            })?;
         let repo = ctx
             .repository
             .clone()
             .or_else(|| ctx.str_at("/repository/full_name"))
-            .ok_or_else(|| Failure::input("GITHUB_REPOSITORY", "the repository (owner/name) is not known"))?;
-        self.platform.group(&format!("Fetching list of changed files for PR#{number} from Github API"));
-        let result = GitHub::new(&ctx.api_url, &token).pull_request_files(&repo, number, self.opts.renames);
+            .ok_or_else(|| {
+                Failure::input(
+                    "GITHUB_REPOSITORY",
+                    "the repository (owner/name) is not known",
+                )
+            })?;
+        self.platform.group(&format!(
+            "Fetching list of changed files for PR#{number} from Github API"
+        ));
+        let result =
+            GitHub::new(&ctx.api_url, &token).pull_request_files(&repo, number, self.opts.renames);
         self.platform.end_group("api");
         let (files, truncated) = result.map_err(Failure::Operational)?;
-        self.platform.info(&format!("Received {} files", files.len()));
-        Ok((Changeset { files, comparison: format!("pull request #{number} (API)") }, truncated))
+        self.platform
+            .info(&format!("Received {} files", files.len()));
+        Ok((
+            Changeset {
+                files,
+                comparison: format!("pull request #{number} (API)"),
+            },
+            truncated,
+        ))
     }
 }
 

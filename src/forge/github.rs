@@ -36,7 +36,12 @@ impl GitHub {
     /// The files of a pull request, in API order (at most [`PR_FILES_LIMIT`]; the bool is
     /// true when the list may be cut there). Renames become a deletion and an addition
     /// unless `renames` is set, as in paths-filter.
-    pub fn pull_request_files(&self, repo: &str, number: u64, renames: bool) -> anyhow::Result<(Vec<Change>, bool)> {
+    pub fn pull_request_files(
+        &self,
+        repo: &str,
+        number: u64,
+        renames: bool,
+    ) -> anyhow::Result<(Vec<Change>, bool)> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -44,9 +49,17 @@ impl GitHub {
         runtime.block_on(self.pull_request_files_async(repo, number, renames))
     }
 
-    async fn pull_request_files_async(&self, repo: &str, number: u64, renames: bool) -> anyhow::Result<(Vec<Change>, bool)> {
+    async fn pull_request_files_async(
+        &self,
+        repo: &str,
+        number: u64,
+        renames: bool,
+    ) -> anyhow::Result<(Vec<Change>, bool)> {
         let client = http::client()?;
-        let mut url = format!("{}/repos/{repo}/pulls/{number}/files?per_page=100", self.api_url);
+        let mut url = format!(
+            "{}/repos/{repo}/pulls/{number}/files?per_page=100",
+            self.api_url
+        );
         let mut files = Vec::new();
         let mut raw_count = 0usize;
         loop {
@@ -82,10 +95,22 @@ impl GitHub {
                 let kind = Status::from_api(&f.status);
                 match (kind, f.previous_filename) {
                     (Status::Renamed, Some(old)) if !renames => {
-                        files.push(Change { status: Status::Added, path: f.filename, from: None });
-                        files.push(Change { status: Status::Deleted, path: old, from: None });
+                        files.push(Change {
+                            status: Status::Added,
+                            path: f.filename,
+                            from: None,
+                        });
+                        files.push(Change {
+                            status: Status::Deleted,
+                            path: old,
+                            from: None,
+                        });
                     }
-                    (kind, from) => files.push(Change { status: kind, path: f.filename, from }),
+                    (kind, from) => files.push(Change {
+                        status: kind,
+                        path: f.filename,
+                        from,
+                    }),
                 }
             }
             match next {
@@ -104,6 +129,7 @@ pub fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
         let mut pieces = part.split(';');
         let url = pieces.next()?.trim();
         let is_next = pieces.any(|p| p.trim() == "rel=\"next\"");
-        (is_next && url.starts_with('<') && url.ends_with('>')).then(|| url[1..url.len() - 1].to_string())
+        (is_next && url.starts_with('<') && url.ends_with('>'))
+            .then(|| url[1..url.len() - 1].to_string())
     })
 }

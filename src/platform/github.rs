@@ -8,7 +8,9 @@ pub const SUMMARY_LIMIT: usize = 1024 * 1024;
 
 /// Escapes a workflow-command message (as `@actions/core` does).
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow-command property value.

@@ -21,14 +21,25 @@ fn now() -> u64 {
 /// A section name GitLab accepts: `[A-Za-z0-9_.-]`.
 fn section_id(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "_.-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_.-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect::<String>()
         .to_ascii_lowercase()
 }
 
 /// Opens a collapsible section.
 pub fn section_start(name: &str) -> String {
-    format!("\x1b[0Ksection_start:{}:{}[collapsed=true]\r\x1b[0K{}", now(), section_id(name), name)
+    format!(
+        "\x1b[0Ksection_start:{}:{}[collapsed=true]\r\x1b[0K{}",
+        now(),
+        section_id(name),
+        name
+    )
 }
 
 /// Closes a section.
@@ -40,7 +51,13 @@ pub fn section_end(name: &str) -> String {
 pub fn dotenv_key(prefix: &str, name: &str) -> String {
     let mut key: String = format!("{prefix}{name}")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if key.starts_with(|c: char| c.is_ascii_digit()) {
         key.insert(0, '_');
@@ -56,7 +73,10 @@ pub fn render_dotenv(prefix: &str, outputs: &[(String, String)]) -> (String, Vec
     let mut count = 0;
     for (name, value) in outputs {
         let line = format!("{}={}\n", dotenv_key(prefix, name), value);
-        if value.contains('\n') || count >= DOTENV_MAX_VARIABLES || text.len() + line.len() > DOTENV_MAX_BYTES {
+        if value.contains('\n')
+            || count >= DOTENV_MAX_VARIABLES
+            || text.len() + line.len() > DOTENV_MAX_BYTES
+        {
             left_out.push(name.clone());
             continue;
         }
@@ -108,7 +128,9 @@ mod tests {
 
     #[test]
     fn dotenv_skips_multiline_and_respects_count() {
-        let outs: Vec<(String, String)> = (0..30).map(|i| (format!("f{i}"), "true".to_string())).collect();
+        let outs: Vec<(String, String)> = (0..30)
+            .map(|i| (format!("f{i}"), "true".to_string()))
+            .collect();
         let (text, left) = render_dotenv("", &outs);
         assert_eq!(text.lines().count(), DOTENV_MAX_VARIABLES);
         assert_eq!(left.len(), 10);

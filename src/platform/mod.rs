@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Failure, Location};
+use crate::error::Failure;
 
 /// A snapshot of the process environment, so cores and tests never touch `std::env`.
 #[derive(Debug, Clone, Default)]
@@ -32,26 +32,18 @@ impl Env {
         }
     }
 
-    /// Builds an environment from pairs (tests).
-    pub fn from_pairs<I, K, V>(pairs: I) -> Self
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        Env {
-            vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-        }
-    }
-
     /// The value of `name`, or `None` when unset or empty (the runners' "not given").
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// True when `name` is set to `true` (any case).
     pub fn is_true(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        self.get(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 }
 
@@ -115,14 +107,6 @@ impl Report {
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.outputs.push((name.into(), value.into()));
     }
-
-    /// The value of an output, if set.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.outputs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// Settings for where GitLab writes its reports.
@@ -165,18 +149,6 @@ impl Platform {
         })
     }
 
-    /// A platform with a given kind and log sink (tests).
-    pub fn with_log(kind: Kind, env: Env, log: Box<dyn Write>) -> Self {
-        Platform {
-            kind,
-            env,
-            format: OutputFormat::Text,
-            gitlab: GitlabSinks::default(),
-            secrets: Vec::new(),
-            log,
-        }
-    }
-
     /// Resolves an input: the flag if given, else `INPUT_<NAME>` (upper-cased, spaces to
     /// `_`, hyphens kept, as the GitHub runner sets it), else the same with hyphens as
     /// underscores (GitLab variables cannot contain hyphens). Values are trimmed; empty
@@ -186,7 +158,10 @@ impl Platform {
             return Some(v.to_string());
         }
         let upper = name.replace(' ', "_").to_uppercase();
-        let keys = [format!("INPUT_{upper}"), format!("INPUT_{}", upper.replace('-', "_"))];
+        let keys = [
+            format!("INPUT_{upper}"),
+            format!("INPUT_{}", upper.replace('-', "_")),
+        ];
         keys.iter()
             .find_map(|k| self.env.get(k))
             .map(str::trim)
@@ -237,8 +212,10 @@ impl Platform {
     }
 
     /// Reports a failure: one line per problem, an `::error::` annotation on GitHub (with
-    /// file, line and col when known).
+    /// file, line and col when known). Source excerpts (line + caret) follow each error in a
+    /// terminal; on CI they come after all the one-line errors.
     pub fn report_failure(&mut self, failure: &Failure) {
+        let mut excerpts = Vec::new();
         for leaf in failure.leaves() {
             let text = self.redact(&leaf.to_string());
             let location = match leaf {
@@ -249,13 +226,28 @@ impl Platform {
                 Kind::Github => github::error_command(&text, location.as_ref()),
                 _ => format!("error: {text}"),
             };
-            match self.kind {
-                Kind::Github => {
-                    let _ = writeln!(self.log, "{line}");
+            self.error_line(&line);
+            if let Some(snippet) = leaf.snippet() {
+                let snippet = self.redact(snippet);
+                match (self.kind, &location) {
+                    (Kind::Local, _) => self.error_line(&snippet),
+                    (_, Some(loc)) => excerpts.push(format!("--> {loc}\n{snippet}")),
+                    (_, None) => excerpts.push(snippet),
                 }
-                // Errors go to stderr everywhere else, so stdout stays machine-readable.
-                _ => eprintln!("{line}"),
             }
+        }
+        for excerpt in excerpts {
+            self.error_line(&excerpt);
+        }
+    }
+
+    fn error_line(&mut self, line: &str) {
+        match self.kind {
+            Kind::Github => {
+                let _ = writeln!(self.log, "{line}");
+            }
+            // Errors go to stderr everywhere else, so stdout stays machine-readable.
+            _ => eprintln!("{line}"),
         }
     }
 
@@ -307,8 +299,9 @@ impl Platform {
 /// Writes a file, creating its folder.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::Operational(anyhow::anyhow!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Failure::Operational(anyhow::anyhow!("cannot create {}: {e}", dir.display()))
+        })?;
     }
     std::fs::write(path, bytes)
         .map_err(|e| Failure::Operational(anyhow::anyhow!("cannot write {}: {e}", path.display())))
@@ -321,16 +314,9 @@ pub fn append_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| Failure::Operational(anyhow::anyhow!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| {
+            Failure::Operational(anyhow::anyhow!("cannot open {}: {e}", path.display()))
+        })?;
     f.write_all(bytes)
         .map_err(|e| Failure::Operational(anyhow::anyhow!("cannot write {}: {e}", path.display())))
-}
-
-/// A location for diagnostics, as a convenience.
-pub fn location(file: &str, line: u64, col: u64) -> Location {
-    Location {
-        file: file.to_string(),
-        line,
-        col,
-    }
 }

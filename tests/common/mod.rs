@@ -70,8 +70,14 @@ impl TestRepo {
     pub fn bare_clone(&self) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("origin.git");
-        git_in(self.path(), &["clone", "-q", "--bare", ".", target.to_str().unwrap()]);
-        git_in(&target, &["config", "uploadpack.allowAnySHA1InWant", "true"]);
+        git_in(
+            self.path(),
+            &["clone", "-q", "--bare", ".", target.to_str().unwrap()],
+        );
+        git_in(
+            &target,
+            &["config", "uploadpack.allowAnySHA1InWant", "true"],
+        );
         dir
     }
 }
@@ -82,7 +88,17 @@ pub fn shallow_clone(origin: &Path, branch: &str, depth: u32) -> tempfile::TempD
     let url = format!("file://{}", origin.display());
     git_in(
         dir.path(),
-        &["clone", "-q", "--depth", &depth.to_string(), "--branch", branch, "--no-tags", &url, "."],
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            &depth.to_string(),
+            "--branch",
+            branch,
+            "--no-tags",
+            &url,
+            ".",
+        ],
     );
     git_in(dir.path(), &["config", "user.email", "dev@example.com"]);
     git_in(dir.path(), &["config", "user.name", "Dev"]);
@@ -90,7 +106,11 @@ pub fn shallow_clone(origin: &Path, branch: &str, depth: u32) -> tempfile::TempD
 }
 
 pub fn git_in(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git").current_dir(dir).args(args).output().expect("git runs");
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
     assert!(
         out.status.success(),
         "git {:?} failed: {}",
@@ -120,7 +140,12 @@ impl Run {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
-            .unwrap_or_else(|| panic!("no output '{name}' in {:?}\nstdout:\n{}", self.outputs, self.stdout))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no output '{name}' in {:?}\nstdout:\n{}",
+                    self.outputs, self.stdout
+                )
+            })
     }
 
     pub fn map(&self) -> BTreeMap<String, String> {
@@ -163,7 +188,10 @@ impl Action {
 
     /// An action input, passed the runner's way: `INPUT_<NAME>` upper-cased, hyphens kept.
     pub fn input(mut self, name: &str, value: &str) -> Self {
-        self.env.push((format!("INPUT_{}", name.to_uppercase().replace(' ', "_")), value.to_string()));
+        self.env.push((
+            format!("INPUT_{}", name.to_uppercase().replace(' ', "_")),
+            value.to_string(),
+        ));
         self
     }
 
@@ -197,11 +225,13 @@ impl Action {
                 cmd.env(keep, v);
             }
         }
-        cmd.env("GITHUB_OUTPUT", &output).env("GITHUB_STEP_SUMMARY", &summary);
+        cmd.env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", &summary);
         if let Some((name, payload)) = &self.event {
             let path = files.path().join("event.json");
             std::fs::write(&path, serde_json::to_vec(payload).unwrap()).unwrap();
-            cmd.env("GITHUB_EVENT_NAME", name).env("GITHUB_EVENT_PATH", &path);
+            cmd.env("GITHUB_EVENT_NAME", name)
+                .env("GITHUB_EVENT_PATH", &path);
         }
         for (k, v) in &self.env {
             cmd.env(k, v);

@@ -34,10 +34,7 @@ fn peers_dir() -> PathBuf {
 /// Panics, naming the set-up script, when it is in neither.
 pub fn peer(name: &str) -> PathBuf {
     let dir = peers_dir();
-    let pinned = [
-        dir.join("venv/bin"),
-        dir.join("node/node_modules/.bin"),
-    ];
+    let pinned = [dir.join("venv/bin"), dir.join("node/node_modules/.bin")];
     let on_path = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default();
@@ -68,7 +65,14 @@ pub fn path_with(dirs: &[&Path]) -> OsString {
 /// (or with a stray INPUT_* exported) sees the same environment as on a laptop.
 pub fn clean_env(cmd: &mut Command) -> &mut Command {
     const PREFIXES: [&str; 8] = [
-        "GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "CI_", "GITLAB_", "SHIPGATE_", "GCL_",
+        "GITHUB_",
+        "RUNNER_",
+        "ACTIONS_",
+        "INPUT_",
+        "CI_",
+        "GITLAB_",
+        "SHIPGATE_",
+        "GCL_",
     ];
     for (key, _) in std::env::vars_os() {
         let Some(key) = key.to_str() else { continue };
@@ -91,13 +95,22 @@ pub struct Outcome {
 impl Outcome {
     /// Panics with both streams unless the command exited 0.
     pub fn assert_success(&self) -> &Self {
-        assert!(self.status.success(), "{} failed ({})\n{}", self.what, self.status, self.dump());
+        assert!(
+            self.status.success(),
+            "{} failed ({})\n{}",
+            self.what,
+            self.status,
+            self.dump()
+        );
         self
     }
 
     /// Both streams, labelled, for assertion messages.
     pub fn dump(&self) -> String {
-        format!("--- stdout ---\n{}\n--- stderr ---\n{}", self.stdout, self.stderr)
+        format!(
+            "--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.stdout, self.stderr
+        )
     }
 
     /// Panics (showing the output) unless stdout or stderr contains `needle`.
@@ -247,7 +260,10 @@ pub fn flags(args: &[&str]) -> Vec<Flag> {
     if args.is_empty() {
         return own;
     }
-    let global: Vec<String> = parse_flags(&help_text(&[])).into_iter().map(|f| f.name).collect();
+    let global: Vec<String> = parse_flags(&help_text(&[]))
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
     own.into_iter()
         .filter(|f| !global.contains(&f.name) && f.name != "help" && f.name != "version")
         .collect()
@@ -291,8 +307,12 @@ fn parse_flags(help: &str) -> Vec<Flag> {
     for (i, line) in lines.iter().enumerate() {
         let trimmed = line.trim_start();
         // "--name <NAME>", "-h, --help", "--name <NAME>  Help on the same line" (short help).
-        let Some(pos) = trimmed.find("--") else { continue };
-        if !(trimmed.starts_with("--") || (trimmed.starts_with('-') && trimmed[..pos].ends_with(", "))) {
+        let Some(pos) = trimmed.find("--") else {
+            continue;
+        };
+        if !(trimmed.starts_with("--")
+            || (trimmed.starts_with('-') && trimmed[..pos].ends_with(", ")))
+        {
             continue;
         }
         let rest = &trimmed[pos + 2..];
