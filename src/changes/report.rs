@@ -12,7 +12,7 @@ use super::source::Changeset;
 use super::Options;
 use crate::error::Failure;
 use crate::git::Change;
-use crate::platform::{Platform, Report};
+use crate::platform::{Kind, OutputFormat, Platform, Report};
 
 /// Most files listed per filter in the log and the summary.
 const LOG_FILES: usize = 100;
@@ -92,7 +92,10 @@ pub fn build(
     if opts.summary {
         report.summary = Some(summary(filters, hits, changeset));
     }
-    report.json = Some(document(filters, hits, changeset, &report));
+    // Only GitLab (artifact) and `--output json` read the document; it repeats every list.
+    if platform.kind == Kind::Gitlab || (platform.kind == Kind::Local && platform.format == OutputFormat::Json) {
+        report.json = Some(document(filters, hits, changeset, &report));
+    }
     if let Some(template) = &opts.child_template {
         let child = child_pipeline(template, &changed)?;
         report
