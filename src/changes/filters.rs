@@ -168,7 +168,10 @@ pub const KNOWN_STATUSES: &[&str] = &[
 
 /// Parses filter YAML. Warnings (unknown status names) are returned beside the filters.
 pub fn parse(yaml: &str) -> Result<(Vec<Filter>, Vec<String>), FilterError> {
-    let root: Spanned<Node> = serde_saphyr::from_str(yaml).map_err(|e| {
+    // YAML 1.2 core schema, as js-yaml: `yes`, `on`, `y` are strings, not booleans.
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    let root: Spanned<Node> = serde_saphyr::from_str_with_options(yaml, options).map_err(|e| {
         let (line, col) = e
             .location()
             .map(|l| (l.line(), l.column()))
@@ -369,7 +372,7 @@ mod tests {
             Rule {
                 statuses: Some(vec!["added".into(), "modified".into()]),
                 patterns: vec!["x/**".into(), "y".into()],
-                positions: vec![(4, 23), (4, 31)],
+                positions: vec![(4, 22), (4, 30)],
             }
         );
     }
@@ -389,9 +392,10 @@ mod tests {
 
     #[test]
     fn integer_like_keys_come_first_like_javascript() {
+        // YAML 1.2 reads `01` as the integer 1, so its key is "1", as in js-yaml.
         assert_eq!(
             names("b: x\n10: y\na: z\n2: w\n01: v\n"),
-            vec!["2", "10", "b", "a", "01"]
+            vec!["1", "2", "10", "b", "a"]
         );
     }
 
@@ -412,6 +416,14 @@ mod tests {
         assert_eq!(e.line, 2, "{e:?}");
         let e = parse("a:\n  added: 3\n").unwrap_err();
         assert!(e.message.contains("Expected [key:string]"), "{e:?}");
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_strings_as_in_js_yaml() {
+        let (filters, _) = parse("on: yes\nno: [y, off]\n").unwrap();
+        assert_eq!(filters[0].name, "on");
+        assert_eq!(filters[0].rules[0].patterns, vec!["yes"]);
+        assert_eq!(filters[1].rules.len(), 2);
     }
 
     #[test]

@@ -205,10 +205,11 @@ mod tests {
             change(Status::Modified, "x.txt"),
         ];
         let yaml = "x: ['src/**', '!**/*.md']\n";
-        // Under `some`, '!**/*.md' alone matches every non-md file (paths-filter's famous gotcha).
+        // Under `some` any rule is enough: 'src/**' takes src/b.md, and '!**/*.md' alone
+        // takes every non-md file (paths-filter's famous gotcha).
         assert_eq!(
             run(yaml, Dialect::Picomatch, Quantifier::Some, &files),
-            vec![vec![0, 2]]
+            vec![vec![0, 1, 2]]
         );
         assert_eq!(
             run(yaml, Dialect::Picomatch, Quantifier::Every, &files),

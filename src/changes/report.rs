@@ -93,7 +93,9 @@ pub fn build(
         report.summary = Some(summary(filters, hits, changeset));
     }
     // Only GitLab (artifact) and `--output json` read the document; it repeats every list.
-    if platform.kind == Kind::Gitlab || (platform.kind == Kind::Local && platform.format == OutputFormat::Json) {
+    if platform.kind == Kind::Gitlab
+        || (platform.kind == Kind::Local && platform.format == OutputFormat::Json)
+    {
         report.json = Some(document(filters, hits, changeset, &report));
     }
     if let Some(template) = &opts.child_template {
