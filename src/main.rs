@@ -2,11 +2,13 @@
 
 mod changes;
 mod cli;
+mod config;
 mod error;
-mod git;
 mod forge;
+mod git;
 mod glob;
 mod http;
+mod plan;
 mod platform;
 
 use clap::Parser;
@@ -41,5 +43,7 @@ fn run(command: Command, platform: &mut Platform) -> Result<(), Failure> {
             let report = changes::run(&args, platform)?;
             platform.finish(&report)
         }
+        Command::Plan(args) => plan::run(&args, platform)?.write(platform),
+        Command::Config(args) => config::command::run(&args, platform)?.write(platform),
     }
 }

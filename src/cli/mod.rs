@@ -1,7 +1,9 @@
 //! Command-line definitions (clap). No logic lives here: each verb's flags are a plain
 //! struct, and `main.rs` hands them to the verb's core.
 
+pub mod config;
 pub mod detect_changes;
+pub mod plan;
 
 use clap::{Parser, Subcommand};
 
@@ -24,4 +26,10 @@ pub enum Command {
     /// Which named filters changed between two refs (a drop-in for dorny/paths-filter).
     #[command(after_help = detect_changes::AFTER_HELP)]
     DetectChanges(detect_changes::Args),
+    /// What an environment gets from the pipeline model (.shipgate.yml), in many formats.
+    #[command(after_help = plan::AFTER_HELP)]
+    Plan(plan::Args),
+    /// Check the pipeline model (.shipgate.yml) or print its JSON Schema.
+    #[command(after_help = config::AFTER_HELP)]
+    Config(config::Args),
 }

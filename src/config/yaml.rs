@@ -147,9 +147,7 @@ pub fn parse(text: &str) -> Result<Parsed, YamlError> {
     let mut builder = Builder::default();
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(scan_error)?;
-        if builder.event(event, &span)? {
-            break;
-        }
+        builder.event(event, &span)?;
     }
     let root = builder.root.take().unwrap_or(Node {
         span: Span {
@@ -208,8 +206,8 @@ struct Builder {
 }
 
 impl Builder {
-    /// Handles one event; returns true when the (single) document is complete.
-    fn event(&mut self, event: Event<'_>, span: &ParserSpan) -> Result<bool, YamlError> {
+    /// Handles one event.
+    fn event(&mut self, event: Event<'_>, span: &ParserSpan) -> Result<(), YamlError> {
         let at = Span::from_parser(span);
         match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
@@ -218,8 +216,9 @@ impl Builder {
                 if self.documents > 1 {
                     return Err(YamlError {
                         span: at,
-                        message: "the file holds more than one YAML document (`---`); shipgate reads one"
-                            .into(),
+                        message:
+                            "the file holds more than one YAML document (`---`); shipgate reads one"
+                                .into(),
                     });
                 }
             }
@@ -240,10 +239,8 @@ impl Builder {
                 self.push_value(node, at, false)?;
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let value = resolve_scalar(&text, style, tag.as_deref()).map_err(|message| YamlError {
-                    span: at,
-                    message,
-                })?;
+                let value = resolve_scalar(&text, style, tag.as_deref())
+                    .map_err(|message| YamlError { span: at, message })?;
                 let plain = style == ScalarStyle::Plain && tag.is_none();
                 let node = Node { span: at, value };
                 if anchor != 0 {
@@ -273,10 +270,14 @@ impl Builder {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else {
-                    return Ok(false);
+                    return Ok(());
                 };
                 let (node, anchor) = match frame {
-                    Frame::Seq { span, anchor, items } => (
+                    Frame::Seq {
+                        span,
+                        anchor,
+                        items,
+                    } => (
                         Node {
                             span,
                             value: Value::Seq(items),
@@ -307,7 +308,7 @@ impl Builder {
             #[allow(unreachable_patterns)]
             _ => {}
         }
-        Ok(self.root.is_some() && self.stack.is_empty())
+        Ok(())
     }
 
     fn count(&mut self, at: Span) -> Result<(), YamlError> {
@@ -348,7 +349,8 @@ impl Builder {
                         Value::Seq(_) | Value::Map(_) => {
                             return Err(YamlError {
                                 span: at,
-                                message: "a mapping key must be plain text, not a list or mapping".into(),
+                                message: "a mapping key must be plain text, not a list or mapping"
+                                    .into(),
                             })
                         }
                     };
@@ -373,7 +375,8 @@ impl Builder {
                         _ => {
                             return Err(YamlError {
                                 span: node.span,
-                                message: "a merge key (`<<`) takes a mapping or a list of mappings".into(),
+                                message: "a merge key (`<<`) takes a mapping or a list of mappings"
+                                    .into(),
                             })
                         }
                     }
@@ -383,7 +386,9 @@ impl Builder {
                         let first_line = entries[first].key_span.line;
                         self.problems.push(YamlError {
                             span: key_span,
-                            message: format!("duplicate key '{key}' (first defined on line {first_line})"),
+                            message: format!(
+                                "duplicate key '{key}' (first defined on line {first_line})"
+                            ),
                         });
                     } else {
                         insert(entries, index, key, key_span, node);
@@ -405,25 +410,49 @@ fn find(entries: &[Entry], index: &Option<HashMap<String, usize>>, key: &str) ->
     }
 }
 
-fn insert(entries: &mut Vec<Entry>, index: &mut Option<HashMap<String, usize>>, key: String, key_span: Span, value: Node) {
+fn insert(
+    entries: &mut Vec<Entry>,
+    index: &mut Option<HashMap<String, usize>>,
+    key: String,
+    key_span: Span,
+    value: Node,
+) {
     if let Some(map) = index {
         map.insert(key.clone(), entries.len());
     } else if entries.len() + 1 > LINEAR_LIMIT {
-        let mut map: HashMap<String, usize> = entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect();
+        let mut map: HashMap<String, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.clone(), i))
+            .collect();
         map.insert(key.clone(), entries.len());
         *index = Some(map);
     }
-    entries.push(Entry { key, key_span, value });
+    entries.push(Entry {
+        key,
+        key_span,
+        value,
+    });
 }
 
 /// YAML merge: keys written in the mapping win; among merged mappings the first one that
 /// has a key wins.
-fn apply_merges(mut entries: Vec<Entry>, mut index: Option<HashMap<String, usize>>, merges: Vec<Node>) -> Vec<Entry> {
+fn apply_merges(
+    mut entries: Vec<Entry>,
+    mut index: Option<HashMap<String, usize>>,
+    merges: Vec<Node>,
+) -> Vec<Entry> {
     for source in merges {
         if let Value::Map(merged) = source.value {
             for entry in merged {
                 if find(&entries, &index, &entry.key).is_none() {
-                    insert(&mut entries, &mut index, entry.key, entry.key_span, entry.value);
+                    insert(
+                        &mut entries,
+                        &mut index,
+                        entry.key,
+                        entry.key_span,
+                        entry.value,
+                    );
                 }
             }
         }
@@ -434,7 +463,12 @@ fn apply_merges(mut entries: Vec<Entry>, mut index: Option<HashMap<String, usize
 fn count_nodes(node: &Node) -> usize {
     match &node.value {
         Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Value::Map(entries) => 1 + entries.iter().map(|e| 1 + count_nodes(&e.value)).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|e| 1 + count_nodes(&e.value))
+                .sum::<usize>()
+        }
         _ => 1,
     }
 }
@@ -449,8 +483,12 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<V
         return match suffix {
             "str" => Ok(Value::Str(text.to_string())),
             "null" => Ok(Value::Null),
-            "bool" => parse_bool(text).map(Value::Bool).ok_or_else(|| format!("'{text}' is not a boolean")),
-            "int" => parse_int(text).map(Value::Int).ok_or_else(|| format!("'{text}' is not an integer")),
+            "bool" => parse_bool(text)
+                .map(Value::Bool)
+                .ok_or_else(|| format!("'{text}' is not a boolean")),
+            "int" => parse_int(text)
+                .map(Value::Int)
+                .ok_or_else(|| format!("'{text}' is not an integer")),
             "float" => parse_float(text)
                 .or_else(|| parse_int(text).map(|i| i as f64))
                 .map(Value::Float)
@@ -497,9 +535,11 @@ fn parse_int(text: &str) -> Option<i64> {
         _ => (false, text),
     };
     let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
-        (!hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| i64::from_str_radix(hex, 16).ok())??
+        (!hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| i64::from_str_radix(hex, 16).ok())??
     } else if let Some(oct) = digits.strip_prefix("0o") {
-        (!oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b))).then(|| i64::from_str_radix(oct, 8).ok())??
+        (!oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+            .then(|| i64::from_str_radix(oct, 8).ok())??
     } else {
         let valid = !digits.is_empty()
             && digits.bytes().all(|b| b.is_ascii_digit())
@@ -527,7 +567,8 @@ fn parse_float(text: &str) -> Option<f64> {
         Some((i, f)) => (i, Some(f)),
         None => (mantissa, None),
     };
-    let int_ok = int_part.bytes().all(|b| b.is_ascii_digit()) && !(int_part.len() > 1 && int_part.starts_with('0'));
+    let int_ok = int_part.bytes().all(|b| b.is_ascii_digit())
+        && !(int_part.len() > 1 && int_part.starts_with('0'));
     let frac_ok = frac_part.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
     let has_digits = !int_part.is_empty() || frac_part.is_some_and(|f| !f.is_empty());
     let exp_ok = exponent.is_none_or(|e| {
@@ -550,10 +591,17 @@ pub fn to_json(node: &Node) -> serde_json::Value {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(J::Number)
+            .unwrap_or(J::Null),
         Value::Str(s) => J::String(s.clone()),
         Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
-        Value::Map(entries) => J::Object(entries.iter().map(|e| (e.key.clone(), to_json(&e.value))).collect()),
+        Value::Map(entries) => J::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.clone(), to_json(&e.value)))
+                .collect(),
+        ),
     }
 }
 
@@ -580,7 +628,10 @@ mod tests {
     #[test]
     fn merge_keys_and_aliases_apply_with_explicit_keys_winning() {
         let v = json("base: &b {tier: stable, group: parking}\nx:\n  <<: *b\n  tier: experimental\ny: [*b]\n");
-        assert_eq!(v["x"], serde_json::json!({"tier": "experimental", "group": "parking"}));
+        assert_eq!(
+            v["x"],
+            serde_json::json!({"tier": "experimental", "group": "parking"})
+        );
         assert_eq!(v["y"][0]["group"], "parking");
         let v = json("a: &a {k: 1}\nb: &b {k: 2, j: 3}\nc:\n  <<: [*a, *b]\n");
         assert_eq!(v["c"], serde_json::json!({"k": 1, "j": 3}));
@@ -595,9 +646,28 @@ mod tests {
     #[test]
     fn positions_are_one_based_with_lengths() {
         let parsed = parse("components:\n  job:\n    tier: stabel\n").unwrap();
-        let tier = parsed.root.get("components").and_then(|c| c.get("job")).and_then(|j| j.entry("tier")).unwrap();
-        assert_eq!(tier.key_span, Span { line: 3, col: 5, len: 4 });
-        assert_eq!(tier.value.span, Span { line: 3, col: 11, len: 6 });
+        let tier = parsed
+            .root
+            .get("components")
+            .and_then(|c| c.get("job"))
+            .and_then(|j| j.entry("tier"))
+            .unwrap();
+        assert_eq!(
+            tier.key_span,
+            Span {
+                line: 3,
+                col: 5,
+                len: 4
+            }
+        );
+        assert_eq!(
+            tier.value.span,
+            Span {
+                line: 3,
+                col: 11,
+                len: 6
+            }
+        );
     }
 
     #[test]
@@ -605,7 +675,9 @@ mod tests {
         let parsed = parse("a: 1\nb: 2\na: 3\nb: 4\n").unwrap();
         assert_eq!(parsed.problems.len(), 2);
         assert_eq!(parsed.problems[0].span.line, 3);
-        assert!(parsed.problems[0].message.contains("duplicate key 'a' (first defined on line 1)"));
+        assert!(parsed.problems[0]
+            .message
+            .contains("duplicate key 'a' (first defined on line 1)"));
         assert_eq!(to_json(&parsed.root), serde_json::json!({"a": 1, "b": 2}));
     }
 

@@ -15,7 +15,9 @@ impl std::str::FromStr for Dialect {
             "picomatch" => Ok(Dialect::Picomatch),
             "github" => Ok(Dialect::Github),
             "gitlab" => Ok(Dialect::Gitlab),
-            _ => Err(format!("unknown glob dialect '{s}' (expected picomatch, github or gitlab)")),
+            _ => Err(format!(
+                "unknown glob dialect '{s}' (expected picomatch, github or gitlab)"
+            )),
         }
     }
 }
@@ -29,7 +31,13 @@ pub struct GlobError {
 
 impl std::fmt::Display for GlobError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid glob '{}' at character {}: {}", self.pattern, self.position + 1, self.message)
+        write!(
+            f,
+            "invalid glob '{}' at character {}: {}",
+            self.pattern,
+            self.position + 1,
+            self.message
+        )
     }
 }
 
@@ -69,7 +77,11 @@ impl GlobSet {
                     '*' => re.push_str("[^/]*"),
                     '?' => re.push_str("[^/]"),
                     '[' => {
-                        return Err(GlobError { pattern: p.to_string(), position: i, message: "classes unsupported in stand-in".into() })
+                        return Err(GlobError {
+                            pattern: p.to_string(),
+                            position: i,
+                            message: "classes unsupported in stand-in".into(),
+                        })
                     }
                     c => re.push_str(&regex::escape(&c.to_string())),
                 }
@@ -83,7 +95,11 @@ impl GlobSet {
             res.push(re);
             negated.push(neg);
         }
-        let set = RegexSet::new(&res).map_err(|e| GlobError { pattern: patterns.join(","), position: 0, message: e.to_string() })?;
+        let set = RegexSet::new(&res).map_err(|e| GlobError {
+            pattern: patterns.join(","),
+            position: 0,
+            message: e.to_string(),
+        })?;
         Ok(GlobSet { set, negated })
     }
 
