@@ -1,0 +1,362 @@
+//! The gate on GitLab Free without a token: manual "approve" jobs record who clicked them
+//! (`GITLAB_USER_LOGIN` is the user who starts a manual job), and the gate job counts the
+//! distinct eligible approvers in those records against the same policy, windows, freezes
+//! (`CI_DEPLOY_FREEZE`) and wait timer as on GitHub.
+//!
+//! - `--mode gitlab-approve` (in each manual approve job): checks that the user who started
+//!   the job may approve (fails harmlessly otherwise, so someone else can run it) and writes
+//!   `shipgate-approvals/<job>.json`.
+//! - `--mode gitlab-jobs` (in the gate job, which `needs:` the approve jobs): reads the
+//!   records of this pipeline and decides.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::decide::{self, Mark, Outcome, Row, TimeRules};
+use super::policy::{self, Comment, Group, Policy, Rule};
+use super::spec::{MinTotal, Mode, RawPolicy, Spec};
+use super::time::Clock;
+use super::Finish;
+use crate::config::schema::Exclusion;
+use crate::error::Failure;
+use crate::platform::{Platform, Report};
+
+/// Where approve jobs write their records (relative to the job's directory).
+pub const RECORD_DIR: &str = "shipgate-approvals";
+
+/// What one approve job records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    pub login: String,
+    pub time: String,
+    pub job: String,
+    pub job_url: String,
+    pub pipeline: String,
+    pub sha: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The policy over plain usernames (no token: groups cannot be expanded).
+fn policy_of(raw: &RawPolicy, initiator: Option<&str>) -> Result<Policy, Failure> {
+    let mut groups = Vec::new();
+    for (name, entries) in &raw.groups {
+        if let Some(team) = entries
+            .iter()
+            .find(|e| e.contains('/') || e.starts_with("@team:"))
+        {
+            return Err(Failure::input(
+                "approvers",
+                format!(
+                    "'{team}' is a group: without a token the GitLab gate takes usernames only"
+                ),
+            ));
+        }
+        groups.push(Group::new(
+            name,
+            entries
+                .iter()
+                .map(|e| e.trim_start_matches('@').to_string()),
+        ));
+    }
+    let mut excluded = BTreeMap::new();
+    for e in &raw.exclude {
+        match (e, initiator) {
+            (Exclusion::Initiator, Some(login)) => {
+                excluded.insert(login.to_lowercase(), "started the pipeline".to_string());
+            }
+            (Exclusion::Initiator, None) => {
+                return Err(Failure::input(
+                    "exclude",
+                    "excluding the initiator needs SHIPGATE_INITIATOR (the template's .shipgate-gate-initiator job records it)",
+                ))
+            }
+            // Commit and MR authors need the API; re-runs of manual jobs record the re-runner.
+            _ => {}
+        }
+    }
+    let mut policy = Policy {
+        groups,
+        all_of: raw
+            .all_of
+            .iter()
+            .map(|(g, m)| Rule {
+                group: g.clone(),
+                min: *m,
+            })
+            .collect(),
+        any_of: raw
+            .any_of
+            .iter()
+            .map(|(g, m)| Rule {
+                group: g.clone(),
+                min: *m,
+            })
+            .collect(),
+        min_total: 0,
+        veto: raw.veto.clone(),
+        excluded,
+    };
+    let eligible = policy.eligible().len() as u32;
+    policy.min_total = match raw.min_total {
+        MinTotal::All => eligible,
+        MinTotal::AtLeast(n) => n,
+    };
+    let needed = policy
+        .min_total
+        .max(policy.all_of.iter().map(|r| r.min).sum());
+    if needed > eligible || eligible == 0 {
+        return Err(Failure::input(
+            "minimum-approvals",
+            format!("the policy needs {needed} approval(s) but only {eligible} eligible approver(s) remain after exclusions"),
+        ));
+    }
+    Ok(policy)
+}
+
+fn var(p: &Platform, name: &str) -> String {
+    p.env.get(name).unwrap_or_default().to_string()
+}
+
+/// Runs a GitLab mode.
+pub fn run(spec: &Spec, p: &mut Platform, clock: &Clock, cwd: &Path) -> Result<Finish, Failure> {
+    p.gitlab.dotenv = Some(PathBuf::from("shipgate-gate.env"));
+    p.gitlab.dotenv_prefix = "SHIPGATE_".into();
+    p.gitlab.json = Some(PathBuf::from("shipgate-gate.json"));
+    let initiator = p.env.get("SHIPGATE_INITIATOR").map(str::to_string);
+    let policy = policy_of(&spec.policy, initiator.as_deref())?;
+    match spec.mode {
+        Mode::GitlabApprove => approve(p, clock, &policy),
+        Mode::GitlabJobs => count(spec, p, clock, &policy, cwd),
+        _ => Err(Failure::input(
+            "mode",
+            "on GitLab the gate runs as gitlab-approve (manual approve jobs) and gitlab-jobs (the gate job)",
+        )),
+    }
+}
+
+/// `gitlab-approve`: record the user who started this manual job, if they may approve.
+fn approve(p: &mut Platform, clock: &Clock, policy: &Policy) -> Result<Finish, Failure> {
+    let login = var(p, "GITLAB_USER_LOGIN");
+    if login.is_empty() {
+        return Err(Failure::input(
+            "GITLAB_USER_LOGIN",
+            "not set: run this in a GitLab manual job",
+        ));
+    }
+    let key = login.to_lowercase();
+    let why_not = if let Some(why) = policy.excluded.get(&key) {
+        Some(format!("excluded: {why}"))
+    } else if policy::is_bot_login(&key) || key.starts_with("project_") || key.starts_with("group_")
+    {
+        Some("bots never count".into())
+    } else if !policy.eligible().contains(&key) {
+        Some("not an approver of this gate".into())
+    } else {
+        None
+    };
+    let mut report = Report::default();
+    if let Some(why) = why_not {
+        report.set("approval-status", "refused");
+        report.summary = Some(format!(
+            "@{login} cannot approve: {why}. Someone who may approve must run this job again."
+        ));
+        return Ok(Finish {
+            report,
+            failure: Some(Failure::Decision(format!("@{login} cannot approve: {why}"))),
+        });
+    }
+    let record = ApprovalRecord {
+        login: login.clone(),
+        time: clock.now().to_string(),
+        job: var(p, "CI_JOB_NAME"),
+        job_url: var(p, "CI_JOB_URL"),
+        pipeline: var(p, "CI_PIPELINE_ID"),
+        sha: var(p, "CI_COMMIT_SHA"),
+        reason: p.env.get("APPROVAL_REASON").unwrap_or_default().to_string(),
+    };
+    let name: String = record
+        .job
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = PathBuf::from(RECORD_DIR).join(format!(
+        "{}.json",
+        if name.is_empty() { "approve" } else { &name }
+    ));
+    let json = serde_json::to_vec_pretty(&record).map_err(|e| Failure::Operational(e.into()))?;
+    report.files.push((path, json));
+    report.set("approval-status", "recorded");
+    report.set("approver", &login);
+    report.summary = Some(format!("Approval recorded for @{login} ({}).", record.job));
+    Ok(Finish {
+        report,
+        failure: None,
+    })
+}
+
+/// Reads every record in `dir` (or the listed files).
+fn read_records(location: &str, cwd: &Path) -> Result<Vec<(PathBuf, ApprovalRecord)>, Failure> {
+    let mut files = Vec::new();
+    for item in location.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let path = cwd.join(item);
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else if path.is_file() {
+            files.push(path);
+        }
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f)?;
+        let record: ApprovalRecord = serde_json::from_str(&text).map_err(|e| {
+            Failure::input(
+                "approvals-dir",
+                format!("{} is not an approval record: {e}", f.display()),
+            )
+        })?;
+        out.push((f, record));
+    }
+    Ok(out)
+}
+
+/// `gitlab-jobs`: count the approve jobs' records of this pipeline and decide.
+fn count(
+    spec: &Spec,
+    p: &mut Platform,
+    clock: &Clock,
+    policy: &Policy,
+    cwd: &Path,
+) -> Result<Finish, Failure> {
+    let dir = spec
+        .approvals_dir
+        .clone()
+        .unwrap_or_else(|| RECORD_DIR.to_string());
+    let records = read_records(&dir, cwd)?;
+    let pipeline = var(p, "CI_PIPELINE_ID");
+    let sha = var(p, "CI_COMMIT_SHA");
+    let mut comments = Vec::new();
+    let mut lines = Vec::new();
+    for (i, (path, r)) in records.iter().enumerate() {
+        if (!pipeline.is_empty() && r.pipeline != pipeline) || (!sha.is_empty() && r.sha != sha) {
+            lines.push(format!(
+                "Ignored {}: recorded for pipeline {} / commit {}",
+                path.display(),
+                r.pipeline,
+                r.sha
+            ));
+            continue;
+        }
+        let Ok(time) = r.time.parse::<Timestamp>() else {
+            lines.push(format!("Ignored {}: bad time '{}'", path.display(), r.time));
+            continue;
+        };
+        let body = if r.reason.is_empty() {
+            "approve".to_string()
+        } else {
+            format!("approve\n{}", r.reason)
+        };
+        comments.push(Comment {
+            id: i as u64,
+            author: r.login.clone(),
+            body,
+            created_at: time,
+            updated_at: time,
+            url: r.job_url.clone(),
+            bot: false,
+        });
+    }
+    let requested = p
+        .env
+        .get("CI_PIPELINE_CREATED_AT")
+        .and_then(|t| t.parse::<Timestamp>().ok());
+    let words = super::words::Words::new(&[], &[], true);
+    let eval = policy::evaluate(
+        policy,
+        &words,
+        &comments,
+        requested.unwrap_or(Timestamp::MIN),
+    );
+    let freeze = p
+        .env
+        .is_true("CI_DEPLOY_FREEZE")
+        .then(|| "CI_DEPLOY_FREEZE: a GitLab deploy freeze period was active when the pipeline was created".to_string());
+    let rules = TimeRules {
+        windows: &spec.windows,
+        freezes: &spec.freezes,
+        platform_freeze: freeze,
+        wait: spec.wait,
+        requested,
+        after: None,
+    };
+    let now = clock.now();
+    let mut rows = decide::time_rows(&rules, now);
+    let mut outcome = decide::decide(Some(&eval), &rows);
+    if let Outcome::Pending(until) = outcome {
+        // The approve jobs have all run: missing approvals or a running timer cannot be
+        // waited for here (use `when: delayed` for timers).
+        let detail = match until {
+            Some(t) => format!("a timer runs until {t}; retry this job then"),
+            None => "the approve jobs' approvers do not satisfy the policy".into(),
+        };
+        rows.push(Row {
+            mark: Mark::Failed,
+            rule: "approved".into(),
+            detail,
+        });
+        outcome = Outcome::Blocked;
+    }
+    let mut report = Report::default();
+    report.set("approval-status", outcome.status());
+    report.set(
+        "approvers",
+        serde_json::to_string(&eval.approvals).unwrap_or_else(|_| "[]".into()),
+    );
+    let headline = match outcome {
+        Outcome::Approved => "✅ approved",
+        Outcome::Denied => "❌ denied",
+        _ => "🚫 blocked",
+    };
+    let name = spec
+        .environment
+        .clone()
+        .unwrap_or_else(|| spec.policy.name.clone());
+    report.summary = Some(decide::summary(
+        &format!("Gate `{name}`"),
+        headline,
+        &lines,
+        Some(&eval),
+        &rows,
+    ));
+    report.json = Some(serde_json::json!({
+        "approval-status": outcome.status(),
+        "approvers": eval.approvals,
+        "rules": rows.iter().map(|r| serde_json::json!({"rule": r.rule, "held": r.mark == Mark::Held, "why": r.detail})).collect::<Vec<_>>(),
+    }));
+    let failure = match outcome {
+        Outcome::Approved => None,
+        _ => {
+            let why: Vec<String> = rows
+                .iter()
+                .filter(|r| r.mark == Mark::Failed)
+                .map(|r| format!("{}: {}", r.rule, r.detail))
+                .collect();
+            Some(Failure::Decision(format!("blocked: {}", why.join("; "))))
+        }
+    };
+    Ok(Finish { report, failure })
+}

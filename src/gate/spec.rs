@@ -1,0 +1,605 @@
+//! What a gate run must do, resolved from inputs, an inline policy or a named policy in
+//! `.shipgate.yml`. Every problem here is bad input (exit 2) and is found before anything
+//! is written to an API.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::policy::Veto;
+use super::time::{parse_duration, Freeze, Window};
+use super::words::{split_list, Words, DEFAULT_APPROVE, DEFAULT_DENY};
+use crate::cli::gate::Args;
+use crate::config::schema::Exclusion;
+use crate::config::schema::{
+    AfterDef, ApprovalsDef, ApproverGroupDef, FreezeDef, NamedMap, RuleDef,
+};
+use crate::error::Failure;
+use crate::platform::Platform;
+
+/// How the gate runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Blocking,
+    Request,
+    Evaluate,
+    Verify,
+    GitlabJobs,
+    GitlabApprove,
+}
+
+/// How many approvals the drop-in `minimum-approvals` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MinTotal {
+    /// Every (expanded, eligible) approver: manual-approval's default.
+    All,
+    /// At least this many distinct people.
+    AtLeast(u32),
+}
+
+/// The policy before teams are expanded: group name → entries (users, `org/team`, or a
+/// bare name that may be a team of the repository owner's organisation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawPolicy {
+    pub name: String,
+    pub groups: Vec<(String, Vec<String>)>,
+    pub all_of: Vec<(String, u32)>,
+    pub any_of: Vec<(String, u32)>,
+    pub min_total: MinTotal,
+    pub veto: Veto,
+    pub exclude: Vec<Exclusion>,
+}
+
+/// An earlier environment that must run the same commit first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct After {
+    pub environment: String,
+    pub soak: Duration,
+}
+
+/// Everything a run needs, checked.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub mode: Mode,
+    pub secret: Option<String>,
+    pub policy: RawPolicy,
+    pub words: Words,
+    pub approve_words: String,
+    pub deny_words: String,
+    pub issue_title: Option<String>,
+    pub issue_body: String,
+    pub labels: Vec<String>,
+    pub target_repo: Option<String>,
+    pub fail_on_denial: bool,
+    pub close_means_denial: bool,
+    pub poll: Duration,
+    pub timeout: Option<Duration>,
+    pub windows: Vec<Window>,
+    pub freezes: Vec<Freeze>,
+    pub wait: Option<Duration>,
+    pub after: Option<After>,
+    pub environment: Option<String>,
+    pub dispatch_workflow: Option<String>,
+    pub dispatch_inputs: serde_json::Map<String, serde_json::Value>,
+    pub issue_number: Option<u64>,
+    pub approvals_dir: Option<String>,
+    pub dry_run: bool,
+}
+
+/// A policy written inline in the `policy` input: the `gates:` entry format of
+/// `.shipgate.yml`, plus its approver groups and two keys of the gate's own.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InlinePolicy {
+    #[serde(default)]
+    approvers: NamedMap<ApproverGroupDef>,
+    #[serde(default)]
+    approvals: ApprovalsDef,
+    #[serde(default)]
+    exclude: Vec<Exclusion>,
+    #[serde(default)]
+    windows: Vec<String>,
+    #[serde(default)]
+    freezes: Vec<FreezeDef>,
+    after: Option<AfterDef>,
+    timeout: Option<String>,
+    veto: Option<serde_json::Value>,
+    wait: Option<String>,
+    description: Option<String>,
+}
+
+fn bool_input(
+    p: &Platform,
+    name: &str,
+    flag: &Option<String>,
+    default: bool,
+) -> Result<bool, Failure> {
+    match p.input(name, flag.as_deref()) {
+        None => Ok(default),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(Failure::input(name, format!("'{v}' is not true or false"))),
+    }
+}
+
+fn duration_input(
+    p: &Platform,
+    name: &str,
+    flag: &Option<String>,
+) -> Result<Option<Duration>, Failure> {
+    p.input(name, flag.as_deref())
+        .map(|v| parse_duration(&v).map_err(|e| Failure::input(name, e)))
+        .transpose()
+}
+
+/// Parses `veto`: `any`, `never`/`none`, a number, or a comma list of group names.
+pub fn parse_veto(text: &str) -> Result<Veto, String> {
+    let t = text.trim();
+    match t.to_ascii_lowercase().as_str() {
+        "" | "any" => Ok(Veto::Any),
+        "never" | "none" | "false" => Ok(Veto::Never),
+        _ => match t.parse::<u32>() {
+            Ok(0) => Err("a veto quorum must be at least 1".into()),
+            Ok(n) => Ok(Veto::Quorum(n)),
+            Err(_) => Ok(Veto::Groups(split_list(t))),
+        },
+    }
+}
+
+fn parse_exclusions(text: &str) -> Result<Vec<Exclusion>, String> {
+    split_list(text)
+        .iter()
+        .map(|e| match e.as_str() {
+            "initiator" => Ok(Exclusion::Initiator),
+            "rerun-actor" => Ok(Exclusion::RerunActor),
+            "commit-authors" => Ok(Exclusion::CommitAuthors),
+            "pr-author" => Ok(Exclusion::PrAuthor),
+            other => Err(format!(
+                "'{other}' is not one of initiator, rerun-actor, commit-authors, pr-author"
+            )),
+        })
+        .collect()
+}
+
+fn rules(list: &[RuleDef]) -> Vec<(String, u32)> {
+    list.iter().map(|r| (r.group.0.clone(), r.min)).collect()
+}
+
+fn groups_of(defs: &[(String, ApproverGroupDef)]) -> Vec<(String, Vec<String>)> {
+    defs.iter()
+        .map(|(name, g)| {
+            let entries = g
+                .users
+                .iter()
+                .cloned()
+                .chain(g.teams.iter().map(|t| {
+                    if t.contains('/') {
+                        t.clone()
+                    } else {
+                        format!("@team:{t}")
+                    }
+                }))
+                .collect();
+            (name.clone(), entries)
+        })
+        .collect()
+}
+
+/// What the policy sources add on top of the drop-in inputs.
+#[derive(Default)]
+struct Extras {
+    windows: Vec<String>,
+    freezes: Vec<FreezeDef>,
+    after: Option<AfterDef>,
+    timeout: Option<String>,
+    wait: Option<String>,
+}
+
+/// Resolves the run from flags and `INPUT_*`, reading `.shipgate.yml` from `cwd` when a
+/// named policy is used.
+pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    let mode = match input("mode", &args.mode)
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("blocking") => Mode::Blocking,
+        Some("request") => Mode::Request,
+        Some("evaluate") => Mode::Evaluate,
+        Some("verify") => Mode::Verify,
+        Some("gitlab-jobs") => Mode::GitlabJobs,
+        Some("gitlab-approve") => Mode::GitlabApprove,
+        Some(other) => {
+            return Err(Failure::input(
+                "mode",
+                format!("'{other}' is not one of blocking, request, evaluate, verify, gitlab-approve, gitlab-jobs"),
+            ))
+        }
+    };
+    let environment = input("environment", &args.environment);
+    let (mut policy, extras) = policy_source(args, p, cwd, environment.as_deref())?;
+
+    if let Some(text) = input("exclude", &args.exclude) {
+        let more = parse_exclusions(&text).map_err(|e| Failure::input("exclude", e))?;
+        for e in more {
+            if !policy.exclude.contains(&e) {
+                policy.exclude.push(e);
+            }
+        }
+    }
+    if bool_input(
+        p,
+        "exclude-workflow-initiator-as-approver",
+        &args.exclude_workflow_initiator_as_approver,
+        false,
+    )? && !policy.exclude.contains(&Exclusion::Initiator)
+    {
+        policy.exclude.push(Exclusion::Initiator);
+    }
+    if let Some(v) = input("veto", &args.veto) {
+        policy.veto = parse_veto(&v).map_err(|e| Failure::input("veto", e))?;
+    }
+    if let Veto::Groups(names) = &policy.veto {
+        for n in names {
+            if !policy.groups.iter().any(|(g, _)| g == n) {
+                return Err(Failure::input(
+                    "veto",
+                    format!("'{n}' is not an approver group of the policy"),
+                ));
+            }
+        }
+    }
+    check_groups(&policy)?;
+
+    let extra_approve = input("additional-approved-words", &args.additional_approved_words)
+        .map(|v| split_list(&v))
+        .unwrap_or_default();
+    let extra_deny = input("additional-denied-words", &args.additional_denied_words)
+        .map(|v| split_list(&v))
+        .unwrap_or_default();
+    let reasons = bool_input(
+        p,
+        "allow-comment-reasons",
+        &args.allow_comment_reasons,
+        true,
+    )?;
+
+    let tz = input("timezone", &args.timezone).unwrap_or_else(|| "UTC".into());
+    super::time::zone(&tz).map_err(|e| Failure::input("timezone", e))?;
+    let mut windows = Vec::new();
+    let window_lines = input("windows", &args.windows)
+        .map(|v| {
+            v.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    for w in extras.windows.iter().chain(window_lines.iter()) {
+        windows.push(Window::parse(w, &tz).map_err(|e| Failure::input("windows", e))?);
+    }
+    let mut freezes = Vec::new();
+    for f in &extras.freezes {
+        freezes.push(
+            Freeze::new(&f.from.0, &f.to.0, f.reason.clone(), &tz)
+                .map_err(|e| Failure::input("freezes", e))?,
+        );
+    }
+    if let Some(text) = input("freezes", &args.freezes) {
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            freezes.push(Freeze::parse_line(line, &tz).map_err(|e| Failure::input("freezes", e))?);
+        }
+    }
+
+    let parse = |name: &str, v: &Option<String>| -> Result<Option<Duration>, Failure> {
+        v.as_deref()
+            .map(|t| parse_duration(t).map_err(|e| Failure::input(name, e)))
+            .transpose()
+    };
+    let timeout = match duration_input(p, "timeout", &args.timeout)? {
+        Some(t) => Some(t),
+        None => parse("policy", &extras.timeout)?,
+    };
+    let wait = match duration_input(p, "wait-timer", &args.wait_timer)? {
+        Some(t) => Some(t),
+        None => parse("policy", &extras.wait)?,
+    };
+    let after = match input("after-environment", &args.after_environment) {
+        Some(env) => Some(After {
+            environment: env,
+            soak: duration_input(p, "after-soak", &args.after_soak)?.unwrap_or_default(),
+        }),
+        None => match &extras.after {
+            Some(a) => Some(After {
+                environment: a.environment.0.clone(),
+                soak: parse("policy", &a.soak.as_ref().map(|s| s.0.clone()))?.unwrap_or_default(),
+            }),
+            None => None,
+        },
+    };
+
+    let poll = match input("polling-interval-seconds", &args.polling_interval_seconds) {
+        None => Duration::from_secs(10),
+        Some(v) => match v.parse::<f64>() {
+            Ok(s) if s.is_finite() && s > 0.0 => Duration::from_secs_f64(s),
+            _ => {
+                return Err(Failure::input(
+                    "polling-interval-seconds",
+                    format!("'{v}' is not a number of seconds greater than 0"),
+                ))
+            }
+        },
+    };
+    let issue_body = match input("issue-body-file-path", &args.issue_body_file_path) {
+        Some(path) => std::fs::read_to_string(cwd.join(&path)).map_err(|e| {
+            Failure::input("issue-body-file-path", format!("cannot read {path}: {e}"))
+        })?,
+        None => input("issue-body", &args.issue_body).unwrap_or_default(),
+    };
+    let target_repo = match (
+        input("target-repository-owner", &args.target_repository_owner),
+        input("target-repository", &args.target_repository),
+    ) {
+        (Some(o), Some(r)) => Some(format!("{o}/{r}")),
+        (None, None) => None,
+        _ => {
+            return Err(Failure::input(
+                "target-repository",
+                "set both target-repository-owner and target-repository, or neither",
+            ))
+        }
+    };
+    let dispatch_inputs = match input("dispatch-inputs", &args.dispatch_inputs) {
+        None => serde_json::Map::new(),
+        Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => {
+                return Err(Failure::input(
+                    "dispatch-inputs",
+                    "expected a JSON object of workflow inputs",
+                ))
+            }
+        },
+    };
+    let issue_number = input("issue-number", &args.issue_number)
+        .map(|v| {
+            v.trim_start_matches('#').parse::<u64>().map_err(|_| {
+                Failure::input("issue-number", format!("'{v}' is not an issue number"))
+            })
+        })
+        .transpose()?;
+
+    Ok(Spec {
+        mode,
+        secret: input("secret", &args.secret),
+        policy,
+        words: Words::new(&extra_approve, &extra_deny, reasons),
+        approve_words: Words::describe(&extra_approve, &DEFAULT_APPROVE),
+        deny_words: Words::describe(&extra_deny, &DEFAULT_DENY),
+        issue_title: input("issue-title", &args.issue_title),
+        issue_body,
+        labels: input("issue-labels", &args.issue_labels)
+            .map(|v| split_list(&v))
+            .unwrap_or_default(),
+        target_repo,
+        fail_on_denial: bool_input(p, "fail-on-denial", &args.fail_on_denial, true)?,
+        close_means_denial: bool_input(
+            p,
+            "close-issue-means-denial",
+            &args.close_issue_means_denial,
+            false,
+        )?,
+        poll,
+        timeout,
+        windows,
+        freezes,
+        wait,
+        after,
+        environment,
+        dispatch_workflow: input("dispatch-workflow", &args.dispatch_workflow),
+        dispatch_inputs,
+        issue_number,
+        approvals_dir: input("approvals-dir", &args.approvals_dir),
+        dry_run: args.dry_run || bool_input(p, "dry-run", &None, false)?,
+    })
+}
+
+/// The policy from (in order) the `policy` input, the environment's gate in the config,
+/// or the drop-in `approvers` + `minimum-approvals` inputs.
+fn policy_source(
+    args: &Args,
+    p: &Platform,
+    cwd: &Path,
+    environment: Option<&str>,
+) -> Result<(RawPolicy, Extras), Failure> {
+    let policy_text = p.input("policy", args.policy.as_deref());
+    let approvers = p.input("approvers", args.approvers.as_deref());
+    let minimum = p
+        .input("minimum-approvals", args.minimum_approvals.as_deref())
+        .map(|v| {
+            v.parse::<u32>().map_err(|_| {
+                Failure::input("minimum-approvals", format!("'{v}' is not a whole number"))
+            })
+        })
+        .transpose()?;
+    let drop_in_group = approvers
+        .as_deref()
+        .map(|a| ("approvers".to_string(), split_list(a)));
+
+    let named = match &policy_text {
+        Some(text) if text.contains('\n') || text.contains(':') => {
+            return inline_policy(text, drop_in_group, minimum);
+        }
+        Some(name) => Some(name.clone()),
+        None => None,
+    };
+    if named.is_some() || (environment.is_some() && approvers.is_none()) {
+        let explicit = p.input("config", args.config.as_deref());
+        let path = crate::config::find(cwd, explicit.as_deref().map(Path::new))?;
+        let Some(path) = path else {
+            return match named {
+                Some(n) => Err(Failure::input(
+                    "policy",
+                    format!("policy '{n}' needs .shipgate.yml, and none was found"),
+                )),
+                None => Err(Failure::input("approvers", "give approvers, or a policy")),
+            };
+        };
+        let config = crate::config::load(&path)?;
+        let name =
+            match named {
+                Some(n) => n,
+                None => match environment
+                    .and_then(|e| config.environment(e))
+                    .and_then(|e| e.gate.clone())
+                {
+                    Some(g) => g,
+                    None => return Err(Failure::input(
+                        "approvers",
+                        "give approvers, or a policy (the environment has no gate in the config)",
+                    )),
+                },
+            };
+        let Some(gate) = config.gate(&name) else {
+            let known: Vec<&str> = config.gates().iter().map(|(n, _)| n.as_str()).collect();
+            return Err(Failure::input(
+                "policy",
+                format!(
+                    "no gate policy '{name}' in {} (known: {})",
+                    config.file,
+                    known.join(", ")
+                ),
+            ));
+        };
+        let mut groups = groups_of(config.approvers());
+        if let Some(g) = drop_in_group {
+            groups.push(g);
+        }
+        let policy = RawPolicy {
+            name: name.clone(),
+            groups,
+            all_of: rules(&gate.approvals.all_of),
+            any_of: rules(&gate.approvals.any_of),
+            min_total: min_total(gate.approvals.min_total.or(minimum), &gate.approvals),
+            veto: Veto::Any,
+            exclude: gate.exclude.clone(),
+        };
+        let extras = Extras {
+            windows: gate.windows.iter().map(|w| w.0.clone()).collect(),
+            freezes: gate.freezes.clone(),
+            after: gate.after.clone(),
+            timeout: gate.timeout.as_ref().map(|t| t.0.clone()),
+            wait: None,
+        };
+        return Ok((policy, extras));
+    }
+    let Some(group) = drop_in_group else {
+        return Err(Failure::input(
+            "approvers",
+            "give approvers (users or teams), or a policy",
+        ));
+    };
+    if group.1.is_empty() {
+        return Err(Failure::input("approvers", "the list is empty"));
+    }
+    Ok((
+        RawPolicy {
+            name: "approvers".into(),
+            groups: vec![group],
+            all_of: Vec::new(),
+            any_of: Vec::new(),
+            min_total: match minimum {
+                None | Some(0) => MinTotal::All,
+                Some(n) => MinTotal::AtLeast(n),
+            },
+            veto: Veto::Any,
+            exclude: Vec::new(),
+        },
+        Extras::default(),
+    ))
+}
+
+/// With group rules, `min_total` defaults to 0 (the rules decide); without any, to 1.
+fn min_total(min: Option<u32>, approvals: &ApprovalsDef) -> MinTotal {
+    match min {
+        Some(n) => MinTotal::AtLeast(n),
+        None if approvals.all_of.is_empty() && approvals.any_of.is_empty() => MinTotal::AtLeast(1),
+        None => MinTotal::AtLeast(0),
+    }
+}
+
+fn inline_policy(
+    text: &str,
+    drop_in_group: Option<(String, Vec<String>)>,
+    minimum: Option<u32>,
+) -> Result<(RawPolicy, Extras), Failure> {
+    let value: serde_json::Value = serde_saphyr::from_str(text)
+        .map_err(|e| Failure::input("policy", format!("not valid YAML: {e}")))?;
+    let def: InlinePolicy = serde_json::from_value(value)
+        .map_err(|e| Failure::input("policy", format!("{e} (keys: approvers, approvals, exclude, windows, freezes, after, timeout, veto, wait)")))?;
+    let mut groups = groups_of(&def.approvers.0);
+    if let Some(g) = drop_in_group {
+        groups.push(g);
+    }
+    let veto = match &def.veto {
+        None => Veto::Any,
+        Some(serde_json::Value::String(s)) => {
+            parse_veto(s).map_err(|e| Failure::input("policy", e))?
+        }
+        Some(serde_json::Value::Number(n)) => {
+            parse_veto(&n.to_string()).map_err(|e| Failure::input("policy", e))?
+        }
+        Some(serde_json::Value::Array(a)) => Veto::Groups(
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+        ),
+        Some(_) => {
+            return Err(Failure::input(
+                "policy",
+                "veto: expected any, never, a number or a list of groups",
+            ))
+        }
+    };
+    let _ = &def.description;
+    Ok((
+        RawPolicy {
+            name: "inline".into(),
+            groups,
+            all_of: rules(&def.approvals.all_of),
+            any_of: rules(&def.approvals.any_of),
+            min_total: min_total(def.approvals.min_total.or(minimum), &def.approvals),
+            veto,
+            exclude: def.exclude.clone(),
+        },
+        Extras {
+            windows: def.windows,
+            freezes: def.freezes,
+            after: def.after,
+            timeout: def.timeout,
+            wait: def.wait,
+        },
+    ))
+}
+
+fn check_groups(policy: &RawPolicy) -> Result<(), Failure> {
+    for (name, _) in policy.all_of.iter().chain(policy.any_of.iter()) {
+        if !policy.groups.iter().any(|(g, _)| g == name) {
+            let known: Vec<&str> = policy.groups.iter().map(|(g, _)| g.as_str()).collect();
+            return Err(Failure::input(
+                "policy",
+                format!(
+                    "rule names unknown approver group '{name}' (groups: {})",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    if policy.groups.iter().all(|(_, members)| members.is_empty()) {
+        return Err(Failure::input("approvers", "the policy names no approvers"));
+    }
+    Ok(())
+}

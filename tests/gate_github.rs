@@ -1,0 +1,887 @@
+//! `shipgate gate` on GitHub, run as the runner runs it, against a stateful GitHub fake.
+
+mod common;
+#[path = "common/github_fake.rs"]
+mod github_fake;
+
+use std::path::Path;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use common::{Action, Run};
+use github_fake::GithubFake;
+use serde_json::{json, Value};
+
+const REPO: &str = "acme/app";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A gate step in run 42 of acme/app, started by `initiator`, polling every 50 ms.
+fn gate(fake: &GithubFake, dir: &Path) -> Action {
+    Action::github("gate", dir)
+        .env("GITHUB_API_URL", &fake.url)
+        .env("GITHUB_SERVER_URL", "https://github.test")
+        .env("GITHUB_REPOSITORY", REPO)
+        .env("GITHUB_REPOSITORY_OWNER", "acme")
+        .env("GITHUB_RUN_ID", "42")
+        .env("GITHUB_RUN_ATTEMPT", "1")
+        .env("GITHUB_JOB", "deploy")
+        .env("GITHUB_ACTION", "gate")
+        .env("GITHUB_SHA", "abc123")
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_ACTOR", "initiator")
+        .input("secret", "ghs_faketoken_0123456789")
+        .input("polling-interval-seconds", "0.05")
+}
+
+fn spawn(action: Action) -> JoinHandle<Run> {
+    std::thread::spawn(move || action.run())
+}
+
+fn approvers(run: &Run) -> Vec<Value> {
+    serde_json::from_str::<Vec<Value>>(run.get("approvers")).expect("approvers is JSON")
+}
+
+fn logins(run: &Run) -> Vec<String> {
+    approvers(run)
+        .iter()
+        .map(|a| a["login"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn two_of_three_approve_and_the_issue_closes_like_manual_approval() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice,bob,carol")
+            .input("minimum-approvals", "2")
+            .input("issue-title", "Deploy v1.2 to prod")
+            .input("issue-body", "Changelog: fixes")
+            .input("issue-labels", "deploy, prod"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "Approve\nstaging looked good");
+    fake.comment(n, "mallory", "approve");
+    fake.comment(n, "bob", "LGTM!");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.get("approval-status"), "approved");
+    assert_eq!(run.get("issue-number"), n.to_string());
+    assert_eq!(
+        run.get("issue-url"),
+        format!("https://github.test/{REPO}/issues/{n}")
+    );
+    assert_eq!(logins(&run), vec!["alice", "bob"]);
+    let first = &approvers(&run)[0];
+    assert_eq!(first["reason"], "staging looked good");
+    assert!(first["comment_url"]
+        .as_str()
+        .unwrap()
+        .contains("#issuecomment-"));
+    let (state, reason, body) = fake.issue(n);
+    assert_eq!(
+        (state.as_str(), reason.as_deref()),
+        ("closed", Some("completed"))
+    );
+    assert!(
+        body.contains("Required approvers: [alice, bob, carol]"),
+        "{body}"
+    );
+    assert!(body.contains("Changelog: fixes"));
+    assert_eq!(
+        fake.comment_bodies(n).last().unwrap(),
+        "The required number of approvals (2) has been met; continuing workflow and closing this issue."
+    );
+    assert!(
+        run.summary.contains("approved") && run.summary.contains("@mallory"),
+        "{}",
+        run.summary
+    );
+    assert!(run.summary.contains("not an approver"));
+    // The token is masked first and never appears in the log otherwise.
+    assert!(run
+        .stdout
+        .starts_with("::add-mask::ghs_faketoken_0123456789\n"));
+    assert_eq!(run.stdout.matches("ghs_faketoken_0123456789").count(), 1);
+}
+
+#[test]
+fn an_approval_among_35_comments_is_seen() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice")
+            .input("timeout", "20s"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    for i in 0..34 {
+        fake.comment(n, "bystander", &format!("comment {i}"));
+    }
+    fake.comment(n, "alice", "approved");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(logins(&run), vec!["alice"]);
+}
+
+#[test]
+fn comments_beyond_the_first_page_of_100_are_read() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice")
+            .input("timeout", "20s"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    for i in 0..130 {
+        fake.comment(n, "bystander", &format!("comment {i}"));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    fake.comment(n, "alice", "approved");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(fake
+        .log()
+        .iter()
+        .any(|l| l.path.contains("/comments?per_page=100&page=2")));
+}
+
+#[test]
+fn a_member_of_a_35_person_team_can_approve() {
+    let fake = GithubFake::start(REPO);
+    let members: Vec<String> = (1..=35).map(|i| format!("dev{i}")).collect();
+    fake.add_team("acme", "release-managers", &members);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "release-managers")
+            .input("minimum-approvals", "1"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "dev35", "yes");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(logins(&run), vec!["dev35"]);
+    // Assignees are capped at GitHub's 10.
+    assert_eq!(fake.assignees(n).len(), 10);
+}
+
+#[test]
+fn team_members_are_paginated_past_100() {
+    let fake = GithubFake::start(REPO);
+    let members: Vec<String> = (1..=135).map(|i| format!("dev{i}")).collect();
+    fake.add_team("acme", "eng", &members);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "acme/eng")
+            .input("minimum-approvals", "1"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "dev135", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(logins(&run), vec!["dev135"]);
+}
+
+#[test]
+fn an_edited_approval_does_not_count_and_the_gate_times_out() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice,bob")
+            .input("minimum-approvals", "1")
+            .input("timeout", "3s"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    let id = fake.comment(n, "bob", "wait for QA");
+    std::thread::sleep(Duration::from_millis(1100));
+    fake.edit_comment(id, "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert_eq!(run.get("approval-status"), "timed-out");
+    assert!(
+        run.summary.contains("edited after posting"),
+        "{}",
+        run.summary
+    );
+    let (state, _, _) = fake.issue(n);
+    assert_eq!(state, "closed");
+    assert!(fake
+        .comment_bodies(n)
+        .last()
+        .unwrap()
+        .starts_with("Request timed out after 3s"));
+}
+
+#[test]
+fn an_approval_older_than_the_request_does_not_count() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice")
+            .input("timeout", "2s"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    let old = fake.at(-3600);
+    fake.comment_at(n, "alice", "approve", &old, &old);
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert!(
+        run.summary.contains("posted before this request"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn the_initiator_cannot_approve() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .env("GITHUB_ACTOR", "alice")
+            .input("approvers", "alice,bob")
+            .input("minimum-approvals", "1")
+            .input("exclude-workflow-initiator-as-approver", "true"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "approve");
+    std::thread::sleep(Duration::from_millis(300));
+    fake.comment(n, "bob", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(logins(&run), vec!["bob"]);
+    assert!(run.summary.contains("excluded: started the workflow"));
+    let (_, _, body) = fake.issue(n);
+    assert!(body.contains("Required approvers: [bob]"), "{body}");
+}
+
+#[test]
+fn all_approvers_excluded_is_bad_input() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = gate(&fake, dir.path())
+        .env("GITHUB_ACTOR", "alice")
+        .input("approvers", "alice")
+        .input("exclude-workflow-initiator-as-approver", "true")
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("only 0 eligible approver(s)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(fake.issue_count(), 0);
+}
+
+#[test]
+fn a_denial_vetoes_and_exits_3() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(gate(&fake, dir.path()).input("approvers", "alice,bob"));
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "approve");
+    fake.comment(n, "bob", "denied.\nnot during the sale");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(run.get("approval-status"), "denied");
+    let denied: Vec<Value> = serde_json::from_str(run.get("denied-by")).unwrap();
+    assert_eq!(denied[0]["reason"], "not during the sale");
+    assert_eq!(
+        fake.comment_bodies(n).last().unwrap(),
+        "Request denied. Closing issue and failing workflow."
+    );
+    assert_eq!(fake.issue(n).1.as_deref(), Some("not_planned"));
+}
+
+#[test]
+fn denial_without_fail_on_denial_exits_0() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice")
+            .input("fail-on-denial", "false"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "no");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0);
+    assert_eq!(run.get("approval-status"), "denied");
+    assert_eq!(
+        fake.comment_bodies(n).last().unwrap(),
+        "Request denied. Closing issue but continuing workflow."
+    );
+}
+
+#[test]
+fn one_person_approving_twice_counts_once() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice,bob")
+            .input("timeout", "2s"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "approve");
+    fake.comment(n, "Alice", "lgtm");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert_eq!(logins(&run), vec!["alice"]);
+    assert!(run
+        .summary
+        .contains("already approved (each person counts once)"));
+}
+
+#[test]
+fn custom_words_are_taken_literally() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice,bob")
+            .input("minimum-approvals", "1")
+            .input("additional-approved-words", "+1, :shipit:")
+            .input("additional-denied-words", "-1"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "bob", "11");
+    fake.comment(n, "alice", ":shipit:");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(logins(&run), vec!["alice"]);
+}
+
+const POLICY: &str = "approvers:
+  tech-leads: { users: [alice, carol] }
+  product: { users: [carol, dave] }
+approvals:
+  all_of: [ { group: tech-leads, min: 1 }, { group: product, min: 1 } ]
+exclude: [initiator]
+";
+
+#[test]
+fn tech_lead_and_product_need_two_distinct_people() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("policy", POLICY)
+            .input("environment", "prod"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "carol", "approve");
+    std::thread::sleep(Duration::from_millis(400));
+    fake.comment(n, "initiator", "approve");
+    std::thread::sleep(Duration::from_millis(400));
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(logins(&run), vec!["carol", "alice"]);
+    assert!(
+        run.summary
+            .contains("`tech-leads`: alice; `product`: carol"),
+        "{}",
+        run.summary
+    );
+    assert!(run.summary.contains("Gate `prod`"));
+}
+
+#[test]
+fn a_named_policy_comes_from_shipgate_yml() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".shipgate.yml"),
+        "version: 1
+tiers: [stable]
+environments:
+  - name: staging
+  - name: prod
+    gate: prod-approval
+approvers:
+  tech-leads: { users: [alice] }
+  product: { users: [dave] }
+gates:
+  prod-approval:
+    approvals: { all_of: [ { group: tech-leads }, { group: product } ] }
+",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let run = spawn(gate(&fake, dir.path()).input("environment", "prod"));
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "dave", "approve");
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(logins(&run), vec!["dave", "alice"]);
+    let (_, _, body) = fake.issue(n);
+    assert!(
+        body.contains("Policy `prod`: 1 of `tech-leads`, 1 of `product`"),
+        "{body}"
+    );
+}
+
+#[test]
+fn a_502_then_success_is_retried() {
+    let fake = GithubFake::start(REPO);
+    fake.fail("POST", "/issues", 502, &[], "bad gateway", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(gate(&fake, dir.path()).input("approvers", "alice"));
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let posts: Vec<u16> = fake
+        .log()
+        .iter()
+        .filter(|l| l.method == "POST" && l.path.ends_with("/issues"))
+        .map(|l| l.status)
+        .collect();
+    assert_eq!(posts, vec![502, 201]);
+}
+
+#[test]
+fn rate_limits_while_waiting_are_waited_out() {
+    // Simulated time runs 600× faster, so the minute GitHub asks for after a bare 403
+    // secondary limit passes in 0.1 s.
+    let fake = GithubFake::start(REPO);
+    fake.fail("GET", "/comments", 429, &[("retry-after", "1")], "{}", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .env("SHIPGATE_TIME_SCALE", "600")
+            .input("polling-interval-seconds", "10")
+            .input("approvers", "alice"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    while !fake
+        .log()
+        .iter()
+        .any(|l| l.method == "GET" && l.path.contains("/comments") && l.status == 200)
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    fake.fail(
+        "GET",
+        "/comments",
+        403,
+        &[],
+        "{\"message\":\"You have exceeded a secondary rate limit\"}",
+        2,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let statuses: Vec<u16> = fake
+        .log()
+        .iter()
+        .filter(|l| l.method == "GET" && l.path.contains("/comments"))
+        .map(|l| l.status)
+        .collect();
+    assert_eq!(statuses[0], 429);
+    assert_eq!(statuses.last(), Some(&200));
+    assert!(
+        statuses.iter().filter(|s| **s == 403).count() == 2,
+        "{statuses:?}"
+    );
+    assert!(
+        run.stdout.contains("secondary rate limit"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_api_error_is_exit_1_never_denied() {
+    let fake = GithubFake::start(REPO);
+    fake.fail(
+        "POST",
+        "/issues",
+        401,
+        &[],
+        "{\"message\":\"Bad credentials\"}",
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = gate(&fake, dir.path()).input("approvers", "alice").run();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.outputs.is_empty(),
+        "no outputs on an operational error: {:?}",
+        run.outputs
+    );
+    assert!(
+        run.stdout.contains("401") && run.stdout.contains("invalid or expired"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn repeated_poll_failures_end_in_exit_1() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(gate(&fake, dir.path()).input("approvers", "alice"));
+    fake.wait_for_request(WAIT);
+    fake.fail(
+        "GET",
+        "/comments",
+        404,
+        &[],
+        "{\"message\":\"Not Found\"}",
+        100,
+    );
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("polls in a row failed"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn unassignable_approvers_do_not_stop_the_request() {
+    let fake = GithubFake::start(REPO);
+    fake.unassignable("ghost-user");
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice,ghost-user")
+            .input("minimum-approvals", "1"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(fake.assignees(n).is_empty());
+    assert!(
+        run.stdout.contains("::warning::GitHub refused to assign"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_rerun_finds_its_request_instead_of_opening_another() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    // Attempt 1 opens the request and times out.
+    let first = gate(&fake, dir.path())
+        .input("approvers", "alice,bob")
+        .input("timeout", "1s")
+        .run();
+    assert_eq!(first.code, 4);
+    let n: u64 = first.get("issue-number").parse().unwrap();
+    // Attempt 2 reopens the same issue; the earlier approval no longer counts.
+    let before = fake.at(0);
+    fake.comment_at(n, "alice", "approve", &fake.at(-1), &fake.at(-1));
+    let run = spawn(
+        gate(&fake, dir.path())
+            .env("GITHUB_RUN_ATTEMPT", "2")
+            .input("approvers", "alice,bob"),
+    );
+    let start = std::time::Instant::now();
+    while fake.issue(n).0 != "open" {
+        assert!(start.elapsed() < WAIT);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(1100));
+    fake.comment(n, "alice", "approve");
+    fake.comment(n, "bob", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.get("issue-number"), n.to_string());
+    assert_eq!(fake.issue_count(), 1);
+    assert!(fake
+        .comment_bodies(n)
+        .iter()
+        .any(|b| b.starts_with("Re-run (attempt 2)")));
+    let times: Vec<String> = approvers(&run)
+        .iter()
+        .map(|a| a["time"].as_str().unwrap().to_string())
+        .collect();
+    assert!(times.iter().all(|t| *t > before), "{times:?}");
+}
+
+#[test]
+fn close_issue_means_denial() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .input("approvers", "alice")
+            .input("close-issue-means-denial", "true"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.close_issue(n);
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(run.get("approval-status"), "denied");
+}
+
+#[test]
+fn outside_the_window_nothing_is_requested() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    // Saturday 7 March 2026, 10:00 UTC.
+    let run = gate(&fake, dir.path())
+        .env("SHIPGATE_NOW", "2026-03-07T10:00:00Z")
+        .input("approvers", "alice")
+        .input("windows", "Mon-Fri 09:00-17:00 Europe/London")
+        .run();
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(run.get("approval-status"), "blocked");
+    assert_eq!(fake.issue_count(), 0);
+    assert!(
+        run.summary
+            .contains("outside every window (now Sat 10:00 Europe/London)"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn a_freeze_blocks_with_its_reason() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = gate(&fake, dir.path())
+        .env("SHIPGATE_NOW", "2026-12-24T12:00:00Z")
+        .input("approvers", "alice")
+        .input("freezes", "2026-12-20..2027-01-04 year-end")
+        .run();
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stdout
+            .contains("frozen: 2026-12-20..2027-01-04 (year-end)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn the_wait_timer_holds_an_approved_request() {
+    let fake = GithubFake::start_at(REPO, Some("2026-03-02T10:00:00Z"), 600.0);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .env("SHIPGATE_NOW", "2026-03-02T10:00:00Z")
+            .env("SHIPGATE_TIME_SCALE", "600")
+            .input("approvers", "alice")
+            .input("wait-timer", "20m"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let closed_at = fake.now();
+    assert!(
+        closed_at.as_str() >= "2026-03-02T10:20:00Z",
+        "closed at {closed_at}"
+    );
+    assert!(run.summary.contains("wait timer 20m"));
+}
+
+#[test]
+fn after_staging_soaks_then_passes() {
+    let fake = GithubFake::start_at(REPO, Some("2026-03-08T06:50:00Z"), 600.0);
+    // Deployed to staging at 01:30 EST; the US clocks jump at 02:00, so 30 minutes of soak
+    // ends at 07:00 UTC (03:00 EDT), not an hour later.
+    fake.add_deployment(
+        "staging",
+        "abc123",
+        &[
+            ("in_progress", "2026-03-08T06:29:00Z"),
+            ("success", "2026-03-08T06:30:00Z"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        gate(&fake, dir.path())
+            .env("SHIPGATE_NOW", "2026-03-08T06:50:00Z")
+            .env("SHIPGATE_TIME_SCALE", "600")
+            .input("approvers", "alice")
+            .input("after-environment", "staging")
+            .input("after-soak", "30m"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(fake.now().as_str() >= "2026-03-08T07:00:00Z");
+    assert!(
+        run.summary.contains("after `staging` for 30m"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn after_an_environment_never_deployed_is_blocked() {
+    let fake = GithubFake::start(REPO);
+    fake.add_deployment("staging", "abc123", &[("failure", "2026-03-08T06:30:00Z")]);
+    let dir = tempfile::tempdir().unwrap();
+    let run = gate(&fake, dir.path())
+        .input("approvers", "alice")
+        .input("after-environment", "staging")
+        .run();
+    assert_eq!(run.code, 3);
+    assert!(
+        run.summary
+            .contains("the latest deployment of abc123 to `staging` is failure"),
+        "{}",
+        run.summary
+    );
+    let run = gate(&fake, dir.path())
+        .input("approvers", "alice")
+        .input("after-environment", "qa")
+        .run();
+    assert_eq!(run.code, 3);
+    assert!(
+        run.summary
+            .contains("commit abc123 was never deployed to `qa`"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn request_mode_opens_and_exits_pending() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let run = gate(&fake, dir.path())
+        .input("mode", "request")
+        .input("approvers", "alice")
+        .input("dispatch-inputs", "{\"version\": \"1.2.3\"}")
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.get("approval-status"), "pending");
+    assert_eq!(run.get("issue-number"), "1");
+    let (_, _, body) = fake.issue(1);
+    assert!(
+        body.contains("<!-- shipgate-gate {\"key\":\"acme/app#42/deploy/gate/approvers\""),
+        "{body}"
+    );
+    assert!(body.contains("\"version\":\"1.2.3\""));
+}
+
+fn comment_event(n: u64) -> Value {
+    json!({"action": "created", "issue": {"number": n}, "comment": {"body": "approve"}})
+}
+
+#[test]
+fn evaluate_closes_and_dispatches_the_deploy_on_approval() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let req = gate(&fake, dir.path())
+        .input("mode", "request")
+        .input("approvers", "alice,bob")
+        .input("dispatch-inputs", "{\"version\": \"1.2.3\"}")
+        .run();
+    assert_eq!(req.code, 0);
+    fake.comment(1, "alice", "approve");
+    let pending = gate(&fake, dir.path())
+        .env("GITHUB_SHA", "defaultbranchsha")
+        .event("issue_comment", comment_event(1))
+        .input("mode", "evaluate")
+        .input("approvers", "alice,bob")
+        .input("dispatch-workflow", "deploy.yml")
+        .run();
+    assert_eq!(pending.code, 0, "{}", pending.stdout);
+    assert_eq!(pending.get("approval-status"), "pending");
+    assert!(fake.dispatches().is_empty());
+    fake.comment(1, "bob", "approve");
+    let done = gate(&fake, dir.path())
+        .event("issue_comment", comment_event(1))
+        .input("mode", "evaluate")
+        .input("approvers", "alice,bob")
+        .input("dispatch-workflow", "deploy.yml")
+        .run();
+    assert_eq!(done.code, 0, "{}", done.stdout);
+    assert_eq!(done.get("approval-status"), "approved");
+    assert_eq!(
+        fake.dispatches(),
+        vec![
+            json!({"ref": "main", "inputs": {"version": "1.2.3", "gate-issue": "1"}, "workflow": "deploy.yml"})
+        ]
+    );
+    assert_eq!(fake.issue(1).0, "closed");
+    // Not a request: nothing to do.
+    let other = fake.add_issue("bug", "it broke", "open", &fake.now());
+    let none = gate(&fake, dir.path())
+        .event("issue_comment", comment_event(other))
+        .input("mode", "evaluate")
+        .input("approvers", "alice,bob")
+        .run();
+    assert_eq!(none.code, 0);
+    assert_eq!(none.get("approval-status"), "none");
+}
+
+#[test]
+fn verify_rechecks_the_approval_and_the_commit() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let req = gate(&fake, dir.path())
+        .input("mode", "request")
+        .input("approvers", "alice")
+        .run();
+    assert_eq!(req.code, 0);
+    let verify = |sha: &str| {
+        gate(&fake, dir.path())
+            .env("GITHUB_SHA", sha)
+            .event("workflow_dispatch", json!({"inputs": {"gate-issue": "1"}}))
+            .input("mode", "verify")
+            .input("approvers", "alice")
+            .run()
+    };
+    let early = verify("abc123");
+    assert_eq!(early.code, 3, "{}", early.stdout);
+    assert!(early.summary.contains("the request is not approved"));
+    fake.comment(1, "alice", "approve");
+    let ok = verify("abc123");
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    assert_eq!(ok.get("approval-status"), "approved");
+    let moved = verify("fff999");
+    assert_eq!(moved.code, 3);
+    assert!(
+        moved
+            .summary
+            .contains("approved commit `abc123`, but this run deploys `fff999`"),
+        "{}",
+        moved.summary
+    );
+}
+
+#[test]
+fn bad_inputs_exit_2_before_any_request() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, value, message) in [
+        (
+            "minimum-approvals",
+            "3",
+            "needs 3 approval(s) but only 2 eligible",
+        ),
+        ("polling-interval-seconds", "0", "greater than 0"),
+        ("windows", "Mon-Fry 09:00-17:00", "unknown day 'Fry'"),
+        ("timeout", "soon", "not a duration"),
+        ("mode", "later", "not one of blocking"),
+    ] {
+        let run = gate(&fake, dir.path())
+            .input("approvers", "alice,bob")
+            .input(name, value)
+            .run();
+        assert_eq!(run.code, 2, "{name}: {}", run.stdout);
+        assert!(run.stdout.contains(message), "{name}: {}", run.stdout);
+    }
+    assert_eq!(fake.issue_count(), 0);
+}
