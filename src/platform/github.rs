@@ -49,26 +49,27 @@ pub fn random_hex() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Renders outputs in the `name<<DELIMITER` file-command form. The delimiter is random and
+/// Writes outputs in the `name<<DELIMITER` file-command form. The delimiter is random and
 /// checked against the value, so no value can end an entry early.
-pub fn render_outputs(outputs: &[(String, String)]) -> String {
-    let mut text = String::new();
+pub fn write_outputs(out: &mut impl std::io::Write, outputs: &[(String, String)]) -> std::io::Result<()> {
     for (name, value) in outputs {
         let mut delimiter = format!("ghadelimiter_{}", random_hex());
         while value.contains(&delimiter) || name.contains(&delimiter) {
             delimiter = format!("ghadelimiter_{}", random_hex());
         }
-        text.reserve(name.len() + value.len() + 2 * delimiter.len() + 8);
-        text.push_str(name);
-        text.push_str("<<");
-        text.push_str(&delimiter);
-        text.push('\n');
-        text.push_str(value);
-        text.push('\n');
-        text.push_str(&delimiter);
-        text.push('\n');
+        writeln!(out, "{name}<<{delimiter}")?;
+        out.write_all(value.as_bytes())?;
+        writeln!(out, "\n{delimiter}")?;
     }
-    text
+    Ok(())
+}
+
+/// [`write_outputs`] into a string.
+#[cfg(test)]
+pub fn render_outputs(outputs: &[(String, String)]) -> String {
+    let mut buf = Vec::new();
+    let _ = write_outputs(&mut buf, outputs);
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 /// Cuts a summary to GitHub's limit, on a line boundary, with a note saying so.
@@ -85,6 +86,14 @@ pub fn bound_summary(summary: &str) -> String {
     format!("{}{NOTE}", &summary[..cut])
 }
 
+fn append_outputs(path: &std::path::Path, outputs: &[(String, String)]) -> Result<(), Failure> {
+    let fail = |e: std::io::Error| Failure::Operational(anyhow::anyhow!("cannot write {}: {e}", path.display()));
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(fail)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    write_outputs(&mut out, outputs).map_err(fail)?;
+    std::io::Write::flush(&mut out).map_err(fail)
+}
+
 pub(super) fn finish(platform: &mut Platform, report: &Report) -> Result<(), Failure> {
     if let Some(summary) = &report.summary {
         let summary = bound_summary(&platform.redact(summary));
@@ -97,7 +106,8 @@ pub(super) fn finish(platform: &mut Platform, report: &Report) -> Result<(), Fai
         return Ok(());
     }
     match platform.env_path("GITHUB_OUTPUT") {
-        Some(path) => append_file(&path, render_outputs(&report.outputs).as_bytes()),
+        // Streamed: outputs can total tens of MB; no second copy in memory.
+        Some(path) => append_outputs(&path, &report.outputs),
         None => {
             platform.warning("GITHUB_OUTPUT is not set: outputs are printed instead");
             let text = super::local::render_text(&report.outputs);

@@ -128,16 +128,19 @@ pub struct Platform {
     pub gitlab: GitlabSinks,
     secrets: Vec<String>,
     log: Box<dyn Write>,
+    last_flush: std::time::Instant,
 }
 
 impl Platform {
     /// A platform of the detected kind, logging to stdout on CI and stderr locally.
     pub fn new(env: Env, format: OutputFormat) -> Result<Self, Failure> {
         let kind = Kind::detect(&env)?;
+        // Buffered: a run can log tens of thousands of lines; `line` flushes at least every
+        // 100 ms so a waiting verb's progress still shows up promptly.
         let log: Box<dyn Write> = match kind {
             // The GitHub runner reads workflow commands from stdout.
-            Kind::Github | Kind::Gitlab => Box::new(std::io::stdout()),
-            Kind::Local => Box::new(std::io::stderr()),
+            Kind::Github | Kind::Gitlab => Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout())),
+            Kind::Local => Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr())),
         };
         Ok(Platform {
             kind,
@@ -146,6 +149,7 @@ impl Platform {
             gitlab: GitlabSinks::default(),
             secrets: Vec::new(),
             log,
+            last_flush: std::time::Instant::now(),
         })
     }
 
@@ -177,7 +181,7 @@ impl Platform {
         }
         if self.kind == Kind::Github {
             let line = format!("::add-mask::{value}");
-            let _ = writeln!(self.log, "{line}");
+            self.line(&line);
         }
         self.secrets.push(value.to_string());
         // Longest first, so a secret that contains another is redacted whole.
@@ -198,7 +202,7 @@ impl Platform {
     /// Prints a plain log line.
     pub fn info(&mut self, line: &str) {
         let line = self.redact(line);
-        let _ = writeln!(self.log, "{line}");
+        self.line(&line);
     }
 
     /// Prints a warning (an annotation on GitHub).
@@ -208,7 +212,7 @@ impl Platform {
             Kind::Github => format!("::warning::{}", github::escape_data(&message)),
             _ => format!("warning: {message}"),
         };
-        let _ = writeln!(self.log, "{line}");
+        self.line(&line);
     }
 
     /// Reports a failure: one line per problem, an `::error::` annotation on GitHub (with
@@ -243,12 +247,15 @@ impl Platform {
 
     fn error_line(&mut self, line: &str) {
         match self.kind {
-            Kind::Github => {
-                let _ = writeln!(self.log, "{line}");
+            Kind::Github => self.line(line),
+            // Errors go to stderr everywhere else, so stdout stays machine-readable; the
+            // buffered log goes first so the order on screen is the order of events.
+            _ => {
+                self.flush();
+                eprintln!("{line}");
             }
-            // Errors go to stderr everywhere else, so stdout stays machine-readable.
-            _ => eprintln!("{line}"),
         }
+        self.flush();
     }
 
     /// Opens a collapsible log group (GitHub group, GitLab section); `end_group` closes it.
@@ -259,7 +266,7 @@ impl Platform {
             Kind::Gitlab => gitlab::section_start(&name),
             Kind::Local => format!("== {name}"),
         };
-        let _ = writeln!(self.log, "{line}");
+        self.line(&line);
     }
 
     /// Closes the group opened by [`Platform::group`].
@@ -269,7 +276,7 @@ impl Platform {
             Kind::Gitlab => gitlab::section_end(name),
             Kind::Local => return,
         };
-        let _ = writeln!(self.log, "{line}");
+        self.line(&line);
     }
 
     /// Writes every result of the run at once: outputs, summary, artifacts, extra files.
@@ -278,16 +285,36 @@ impl Platform {
         for (path, bytes) in &report.files {
             write_file(path, bytes)?;
         }
-        match self.kind {
+        let result = match self.kind {
             Kind::Github => github::finish(self, report),
             Kind::Gitlab => gitlab::finish(self, report),
-            Kind::Local => local::finish(self, report),
-        }
+            Kind::Local => {
+                // Logs (stderr) before results (stdout).
+                self.flush();
+                local::finish(self, report)
+            }
+        };
+        self.flush();
+        result
     }
 
     /// The path of a platform file variable, if set (`GITHUB_OUTPUT`, ...).
     pub fn env_path(&self, name: &str) -> Option<PathBuf> {
         self.env.get(name).map(PathBuf::from)
+    }
+
+    /// Writes one log line; flushes when the last flush is over 100 ms old.
+    fn line(&mut self, line: &str) {
+        let _ = writeln!(self.log, "{line}");
+        if self.last_flush.elapsed() > std::time::Duration::from_millis(100) {
+            self.flush();
+        }
+    }
+
+    /// Flushes buffered log lines (before exiting, and before anything else prints).
+    pub fn flush(&mut self) {
+        let _ = self.log.flush();
+        self.last_flush = std::time::Instant::now();
     }
 
     pub(crate) fn log_raw(&mut self, text: &str) {
