@@ -1,8 +1,9 @@
 //! The one HTTP retry policy every client shares (GitHub, GitLab, Slack, Teams, webhooks).
 //!
 //! Retries transport errors, 5xx, 429, and 403 responses that are rate limits; honours
-//! `Retry-After` (seconds) and `x-ratelimit-reset` (epoch seconds); otherwise waits with
-//! capped exponential backoff and jitter; never waits past the overall deadline.
+//! `Retry-After` (seconds) and `x-ratelimit-reset` / `ratelimit-reset` (epoch seconds);
+//! otherwise waits with capped exponential backoff and jitter; never waits past the overall
+//! deadline. [`Delivery`] tells a confirmed success from a merely accepted one (202).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -73,6 +74,27 @@ where
     }
 }
 
+/// How much a successful answer says about delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The receiver did the work (200, 201, 204).
+    Confirmed,
+    /// 202 Accepted: the receiver queued the request and may still fail it later without
+    /// telling us (Teams Workflows webhooks answer this even when the flow then fails).
+    Accepted,
+}
+
+impl Delivery {
+    /// The delivery a success status means; `None` for a non-success status.
+    pub fn of(status: StatusCode) -> Option<Delivery> {
+        match status {
+            StatusCode::ACCEPTED => Some(Delivery::Accepted),
+            s if s.is_success() => Some(Delivery::Confirmed),
+            _ => None,
+        }
+    }
+}
+
 /// `None`: don't retry. `Some(None)`: retry with backoff. `Some(Some(d))`: retry after d.
 fn retry_delay(resp: &Response) -> Option<Option<Duration>> {
     let status = resp.status();
@@ -86,7 +108,9 @@ fn retry_delay(resp: &Response) -> Option<Option<Duration>> {
     let retry_after = header("retry-after")
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_secs);
+    // GitHub sends `x-ratelimit-reset`, GitLab `ratelimit-reset` (both epoch seconds).
     let reset = header("x-ratelimit-reset")
+        .or_else(|| header("ratelimit-reset"))
         .and_then(|v| v.parse::<u64>().ok())
         .map(|epoch| {
             let now = SystemTime::now()

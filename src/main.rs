@@ -5,9 +5,11 @@ mod cli;
 mod config;
 mod error;
 mod forge;
+mod gate;
 mod git;
 mod glob;
 mod http;
+mod notify;
 mod plan;
 mod platform;
 
@@ -45,5 +47,15 @@ fn run(command: Command, platform: &mut Platform) -> Result<(), Failure> {
         }
         Command::Plan(args) => plan::run(&args, platform)?.write(platform),
         Command::Config(args) => config::command::run(&args, platform)?.write(platform),
+        Command::Gate(args) => {
+            let done = gate::run(&args, platform)?;
+            platform.finish(&done.report)?;
+            done.failure.map_or(Ok(()), Err)
+        }
+        Command::Notify(args) => {
+            let done = notify::run(&args, platform)?;
+            platform.finish(&done.report)?;
+            done.failure.map_or(Ok(()), Err)
+        }
     }
 }

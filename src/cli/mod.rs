@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod detect_changes;
+pub mod gate;
+pub mod notify;
 pub mod plan;
 
 use clap::{Parser, Subcommand};
@@ -32,4 +34,10 @@ pub enum Command {
     /// Check the pipeline model (.shipgate.yml) or print its JSON Schema.
     #[command(after_help = config::AFTER_HELP)]
     Config(config::Args),
+    /// Approval gate: a drop-in for trstringer/manual-approval with policies, windows, freezes and soak times.
+    #[command(after_help = gate::AFTER_HELP)]
+    Gate(Box<gate::Args>),
+    /// One message per deployment, updated in place: Slack, Teams, webhooks, GitHub and GitLab.
+    #[command(after_help = notify::AFTER_HELP)]
+    Notify(Box<notify::Args>),
 }

@@ -133,3 +133,325 @@ pub fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
             .then(|| url[1..url.len() - 1].to_string())
     })
 }
+
+// ---------------------------------------------------------------------------------------
+// Comments, commit statuses and deployment statuses (used by `notify`). Async, over one
+// caller-owned `reqwest::Client`, each call through the shared retry policy.
+
+/// Pages read at most when listing comments (100 each): 10,000 comments.
+const MAX_COMMENT_PAGES: usize = 100;
+
+/// An issue or pull-request comment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// A commit status (`POST /repos/{repo}/statuses/{sha}`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CommitStatus {
+    /// `error`, `failure`, `pending` or `success`.
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_url: Option<String>,
+    /// At most 140 characters (GitHub rejects longer ones).
+    pub description: String,
+    pub context: String,
+}
+
+/// A deployment status (`POST /repos/{repo}/deployments/{id}/statuses`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeploymentStatusBody {
+    /// `error`, `failure`, `inactive`, `in_progress`, `queued`, `pending` or `success`.
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_url: Option<String>,
+    /// At most 140 characters.
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct IdOnly {
+    id: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct PullNumber {
+    number: u64,
+}
+
+impl GitHub {
+    fn call(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        url: &str,
+    ) -> reqwest::RequestBuilder {
+        client
+            .request(method, url)
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", "2022-11-28")
+            .bearer_auth(&self.token)
+    }
+
+    /// Sends one call (with a JSON body when given) and fails on a non-success answer,
+    /// naming `what` and the permission the token probably lacks.
+    async fn exchange(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> anyhow::Result<reqwest::Response> {
+        let resp = http::send(&self.policy, || {
+            let req = self.call(client, method.clone(), url);
+            match body {
+                Some(b) => req.json(b),
+                None => req,
+            }
+        })
+        .await
+        .with_context(|| what.to_string())?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let text = resp.text().await.unwrap_or_default();
+        let hint = match status.as_u16() {
+            401 => " (the token is invalid or expired)",
+            403 if text.contains("not accessible by integration") => {
+                " (the token lacks a permission; on pull requests from forks GITHUB_TOKEN is read-only)"
+            }
+            403 | 404 => " (check the repository and the token's permissions)",
+            422 => " (GitHub rejected the request body)",
+            _ => "",
+        };
+        bail!(
+            "GitHub API answered {status} {what}: {}{hint}",
+            text.chars().take(300).collect::<String>()
+        )
+    }
+
+    /// Every comment of an issue or pull request, oldest first (follows `Link` pages).
+    pub async fn issue_comments(
+        &self,
+        client: &reqwest::Client,
+        repo: &str,
+        number: u64,
+    ) -> anyhow::Result<Vec<Comment>> {
+        let what = format!("listing the comments of #{number}");
+        let mut url = format!(
+            "{}/repos/{repo}/issues/{number}/comments?per_page=100",
+            self.api_url
+        );
+        let mut all = Vec::new();
+        for _ in 0..MAX_COMMENT_PAGES {
+            let resp = self
+                .exchange(client, reqwest::Method::GET, &url, None, &what)
+                .await?;
+            let next = next_link(resp.headers());
+            let page: Vec<Comment> = resp
+                .json()
+                .await
+                .map_err(|e| anyhow!("unexpected answer {what}: {e}"))?;
+            all.extend(page);
+            match next {
+                Some(n) => url = n,
+                None => break,
+            }
+        }
+        Ok(all)
+    }
+
+    /// Posts a comment on an issue or pull request.
+    pub async fn create_issue_comment(
+        &self,
+        client: &reqwest::Client,
+        repo: &str,
+        number: u64,
+        body: &str,
+    ) -> anyhow::Result<Comment> {
+        let url = format!("{}/repos/{repo}/issues/{number}/comments", self.api_url);
+        let what = format!("commenting on #{number}");
+        let resp = self
+            .exchange(
+                client,
+                reqwest::Method::POST,
+                &url,
+                Some(&serde_json::json!({ "body": body })),
+                &what,
+            )
+            .await?;
+        resp.json()
+            .await
+            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))
+    }
+
+    /// Replaces the body of a comment.
+    pub async fn update_issue_comment(
+        &self,
+        client: &reqwest::Client,
+        repo: &str,
+        id: u64,
+        body: &str,
+    ) -> anyhow::Result<Comment> {
+        let url = format!("{}/repos/{repo}/issues/comments/{id}", self.api_url);
+        let what = format!("updating comment {id}");
+        let resp = self
+            .exchange(
+                client,
+                reqwest::Method::PATCH,
+                &url,
+                Some(&serde_json::json!({ "body": body })),
+                &what,
+            )
+            .await?;
+        resp.json()
+            .await
+            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))
+    }
+
+    /// Deletes a comment; one that is already gone counts as deleted.
+    pub async fn delete_issue_comment(
+        &self,
+        client: &reqwest::Client,
+        repo: &str,
+        id: u64,
+    ) -> anyhow::Result<()> {
+        let url = format!("{}/repos/{repo}/issues/comments/{id}", self.api_url);
+        let resp = http::send(&self.policy, || {
+            self.call(client, reqwest::Method::DELETE, &url)
+        })
+        .await
+        .with_context(|| format!("deleting comment {id}"))?;
+        let status = resp.status();
+        if status.is_success() || status.as_u16() == 404 {
+            return Ok(());
+        }
+        let text = resp.text().await.unwrap_or_default();
+        bail!(
+            "GitHub API answered {status} deleting comment {id}: {}",
+            text.chars().take(300).collect::<String>()
+        )
+    }
+
+    /// The pull requests a commit belongs to (newest first, as the API orders them).
+    pub async fn pulls_for_commit(
+        &self,
+        client: &reqwest::Client,
+        repo: &str,
+        sha: &str,
+    ) -> anyhow::Result<Vec<u64>> {
+        let url = format!("{}/repos/{repo}/commits/{sha}/pulls", self.api_url);
+        let what = format!("finding the pull request of commit {sha}");
+        let resp = self
+            .exchange(client, reqwest::Method::GET, &url, None, &what)
+            .await?;
+        let pulls: Vec<PullNumber> = resp
+            .json()
+            .await
+            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))?;
+        Ok(pulls.into_iter().map(|p| p.number).collect())
+    }
+
+    /// Sets a commit status (the latest per `context` is what GitHub shows).
+    pub async fn create_commit_status(
+        &self,
+        client: &reqwest::Client,
+        repo: &str,
+        sha: &str,
+        status: &CommitStatus,
+    ) -> anyhow::Result<()> {
+        let url = format!("{}/repos/{repo}/statuses/{sha}", self.api_url);
+        let body = serde_json::to_value(status)?;
+        self.exchange(
+            client,
+            reqwest::Method::POST,
+            &url,
+            Some(&body),
+            &format!("setting the commit status '{}'", status.context),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The newest deployment of `sha` to `environment`, if any.
+    pub async fn find_deployment(
+        &self,
+        client: &reqwest::Client,
+        repo: &str,
+        sha: &str,
+        environment: &str,
+    ) -> anyhow::Result<Option<u64>> {
+        let mut url = reqwest::Url::parse(&format!("{}/repos/{repo}/deployments", self.api_url))
+            .context("invalid GitHub API URL")?;
+        url.query_pairs_mut()
+            .append_pair("sha", sha)
+            .append_pair("environment", environment)
+            .append_pair("per_page", "1");
+        let what = format!("listing the deployments of {sha} to {environment}");
+        let resp = self
+            .exchange(client, reqwest::Method::GET, url.as_str(), None, &what)
+            .await?;
+        let found: Vec<IdOnly> = resp
+            .json()
+            .await
+            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))?;
+        Ok(found.first().map(|d| d.id))
+    }
+
+    /// Creates a deployment of `sha` to `environment` without merging or status checks
+    /// (the workflow that calls this is the deployment).
+    pub async fn create_deployment(
+        &self,
+        client: &reqwest::Client,
+        repo: &str,
+        sha: &str,
+        environment: &str,
+        description: &str,
+    ) -> anyhow::Result<u64> {
+        let url = format!("{}/repos/{repo}/deployments", self.api_url);
+        let body = serde_json::json!({
+            "ref": sha,
+            "environment": environment,
+            "description": description,
+            "auto_merge": false,
+            "required_contexts": [],
+        });
+        let what = format!("creating a deployment of {sha} to {environment}");
+        let resp = self
+            .exchange(client, reqwest::Method::POST, &url, Some(&body), &what)
+            .await?;
+        let created: IdOnly = resp
+            .json()
+            .await
+            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))?;
+        Ok(created.id)
+    }
+
+    /// Adds a status to a deployment.
+    pub async fn create_deployment_status(
+        &self,
+        client: &reqwest::Client,
+        repo: &str,
+        id: u64,
+        status: &DeploymentStatusBody,
+    ) -> anyhow::Result<()> {
+        let url = format!("{}/repos/{repo}/deployments/{id}/statuses", self.api_url);
+        let body = serde_json::to_value(status)?;
+        self.exchange(
+            client,
+            reqwest::Method::POST,
+            &url,
+            Some(&body),
+            &format!("adding a status to deployment {id}"),
+        )
+        .await?;
+        Ok(())
+    }
+}

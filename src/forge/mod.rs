@@ -1,3 +1,5 @@
 //! API clients for the forges. They know nothing of verbs.
 
 pub mod github;
+pub mod github_gate;
+pub mod gitlab;
