@@ -11,7 +11,8 @@
 //! integers with leading zeros (`012345678901`, an AWS account id) stay strings; duplicate
 //! keys are reported (all of them), not silently resolved.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span as ParserSpan, Tag};
 
@@ -43,34 +44,34 @@ impl Span {
 
 /// A YAML value with its position.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub struct Node<'a> {
     pub span: Span,
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
 /// The value of a [`Node`]. Mappings keep their keys in file order.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    Str(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<Entry<'a>>),
 }
 
 /// One `key: value` pair of a mapping. Keys are always text (a key written `5` is `"5"`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub key: String,
+pub struct Entry<'a> {
+    pub key: Cow<'a, str>,
     pub key_span: Span,
-    pub value: Node,
+    pub value: Node<'a>,
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// The entries when this is a mapping.
-    pub fn as_map(&self) -> Option<&[Entry]> {
+    pub fn as_map(&self) -> Option<&[Entry<'a>]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
             _ => None,
@@ -78,7 +79,7 @@ impl Node {
     }
 
     /// The items when this is a sequence.
-    pub fn as_seq(&self) -> Option<&[Node]> {
+    pub fn as_seq(&self) -> Option<&[Node<'a>]> {
         match &self.value {
             Value::Seq(items) => Some(items),
             _ => None,
@@ -88,18 +89,18 @@ impl Node {
     /// The text when this is a string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(s.as_ref()),
             _ => None,
         }
     }
 
     /// The entry for `key` when this is a mapping (first match; duplicates are errors).
-    pub fn entry(&self, key: &str) -> Option<&Entry> {
+    pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
         self.as_map()?.iter().find(|e| e.key == key)
     }
 
     /// The value under `key` when this is a mapping.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         self.entry(key).map(|e| &e.value)
     }
 
@@ -109,7 +110,7 @@ impl Node {
     }
 }
 
-impl Value {
+impl Value<'_> {
     /// How a user would name this kind of value in an error.
     pub fn kind_name(&self) -> &'static str {
         match self {
@@ -133,8 +134,8 @@ pub struct YamlError {
 /// The result of parsing: the tree, plus problems that did not stop parsing (duplicate
 /// keys), so that they are reported together with every other problem in the file.
 #[derive(Debug)]
-pub struct Parsed {
-    pub root: Node,
+pub struct Parsed<'a> {
+    pub root: Node<'a>,
     pub problems: Vec<YamlError>,
 }
 
@@ -143,7 +144,7 @@ const MAX_NODES: usize = 5_000_000;
 
 /// Parses one YAML document. A syntax error stops parsing and is returned alone; duplicate
 /// keys are collected in [`Parsed::problems`].
-pub fn parse(text: &str) -> Result<Parsed, YamlError> {
+pub fn parse(text: &str) -> Result<Parsed<'_>, YamlError> {
     let mut builder = Builder::default();
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(scan_error)?;
@@ -176,38 +177,36 @@ fn scan_error(err: ScanError) -> YamlError {
 }
 
 /// A collection being built.
-enum Frame {
+enum Frame<'a> {
     Seq {
         span: Span,
         anchor: usize,
-        items: Vec<Node>,
+        items: Vec<Node<'a>>,
     },
     Map {
         span: Span,
         anchor: usize,
-        entries: Vec<Entry>,
-        /// key → index in `entries`, once the mapping is big enough to need it.
-        index: Option<HashMap<String, usize>>,
+        entries: Vec<Entry<'a>>,
         /// Mappings to merge in (`<<`), in the order written.
-        merges: Vec<Node>,
+        merges: Vec<Node<'a>>,
         /// The key waiting for its value.
-        pending_key: Option<(String, Span, bool)>,
+        pending_key: Option<(Cow<'a, str>, Span, bool)>,
     },
 }
 
 #[derive(Default)]
-struct Builder {
-    stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
-    root: Option<Node>,
+struct Builder<'a> {
+    stack: Vec<Frame<'a>>,
+    anchors: HashMap<usize, Node<'a>>,
+    root: Option<Node<'a>>,
     documents: usize,
     nodes: usize,
     problems: Vec<YamlError>,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     /// Handles one event.
-    fn event(&mut self, event: Event<'_>, span: &ParserSpan) -> Result<(), YamlError> {
+    fn event(&mut self, event: Event<'a>, span: &ParserSpan) -> Result<(), YamlError> {
         let at = Span::from_parser(span);
         match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
@@ -239,7 +238,7 @@ impl Builder {
                 self.push_value(node, at, false)?;
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let value = resolve_scalar(&text, style, tag.as_deref())
+                let value = resolve_scalar(text, style, tag.as_deref())
                     .map_err(|message| YamlError { span: at, message })?;
                 let plain = style == ScalarStyle::Plain && tag.is_none();
                 let node = Node { span: at, value };
@@ -263,7 +262,6 @@ impl Builder {
                     span: at,
                     anchor,
                     entries: Vec::new(),
-                    index: None,
                     merges: Vec::new(),
                     pending_key: None,
                 });
@@ -288,13 +286,12 @@ impl Builder {
                         span,
                         anchor,
                         entries,
-                        index,
                         merges,
                         ..
                     } => (
                         Node {
                             span,
-                            value: Value::Map(apply_merges(entries, index, merges)),
+                            value: Value::Map(finish_map(entries, merges, &mut self.problems)),
                         },
                         anchor,
                     ),
@@ -325,7 +322,7 @@ impl Builder {
     /// Adds a finished value to the collection being built (as an item, a key or a value),
     /// or makes it the document root. `plain` says whether a scalar was written unquoted
     /// and untagged (only a plain `<<` is a merge key).
-    fn push_value(&mut self, node: Node, at: Span, plain: bool) -> Result<(), YamlError> {
+    fn push_value(&mut self, node: Node<'a>, at: Span, plain: bool) -> Result<(), YamlError> {
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(node);
             return Ok(());
@@ -334,7 +331,6 @@ impl Builder {
             Frame::Seq { items, .. } => items.push(node),
             Frame::Map {
                 entries,
-                index,
                 merges,
                 pending_key,
                 ..
@@ -342,10 +338,10 @@ impl Builder {
                 None => {
                     let key = match node.value {
                         Value::Str(s) => s,
-                        Value::Null => String::new(),
-                        Value::Bool(b) => b.to_string(),
-                        Value::Int(i) => i.to_string(),
-                        Value::Float(f) => f.to_string(),
+                        Value::Null => Cow::Borrowed(""),
+                        Value::Bool(b) => Cow::Owned(b.to_string()),
+                        Value::Int(i) => Cow::Owned(i.to_string()),
+                        Value::Float(f) => Cow::Owned(f.to_string()),
                         Value::Seq(_) | Value::Map(_) => {
                             return Err(YamlError {
                                 span: at,
@@ -382,16 +378,20 @@ impl Builder {
                     }
                 }
                 Some((key, key_span, false)) => {
-                    if let Some(first) = find(entries, index, &key) {
-                        let first_line = entries[first].key_span.line;
-                        self.problems.push(YamlError {
-                            span: key_span,
-                            message: format!(
-                                "duplicate key '{key}' (first defined on line {first_line})"
-                            ),
-                        });
+                    // Small maps are checked as they grow; big ones once, when complete
+                    // (see `finish_map`), which costs a sort instead of a hash per key.
+                    let first = if entries.len() < LINEAR_LIMIT {
+                        entries.iter().find(|e| e.key == key)
                     } else {
-                        insert(entries, index, key, key_span, node);
+                        None
+                    };
+                    match first {
+                        Some(first) => self.problems.push(duplicate(&key, key_span, first.key_span)),
+                        None => entries.push(Entry {
+                            key,
+                            key_span,
+                            value: node,
+                        }),
                     }
                 }
             },
@@ -400,59 +400,54 @@ impl Builder {
     }
 }
 
-/// Maps up to this size are searched linearly; bigger ones get a hash index.
+/// Maps up to this size are checked for duplicate keys as they are built.
 const LINEAR_LIMIT: usize = 16;
 
-fn find(entries: &[Entry], index: &Option<HashMap<String, usize>>, key: &str) -> Option<usize> {
-    match index {
-        Some(map) => map.get(key).copied(),
-        None => entries.iter().position(|e| e.key == key),
+fn duplicate(key: &str, here: Span, first: Span) -> YamlError {
+    YamlError {
+        span: here,
+        message: format!("duplicate key '{key}' (first defined on line {})", first.line),
     }
 }
 
-fn insert(
-    entries: &mut Vec<Entry>,
-    index: &mut Option<HashMap<String, usize>>,
-    key: String,
-    key_span: Span,
-    value: Node,
-) {
-    if let Some(map) = index {
-        map.insert(key.clone(), entries.len());
-    } else if entries.len() + 1 > LINEAR_LIMIT {
-        let mut map: HashMap<String, usize> = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.key.clone(), i))
-            .collect();
-        map.insert(key.clone(), entries.len());
-        *index = Some(map);
+/// Completes a mapping: reports and drops duplicate keys of a big map (the first one
+/// stays), then applies merges (YAML merge: keys written in the mapping win; among merged
+/// mappings the first that has a key wins).
+fn finish_map<'a>(mut entries: Vec<Entry<'a>>, merges: Vec<Node<'a>>, problems: &mut Vec<YamlError>) -> Vec<Entry<'a>> {
+    if entries.len() > LINEAR_LIMIT {
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by(|&a, &b| entries[a].key.cmp(&entries[b].key).then(a.cmp(&b)));
+        let mut keep = vec![true; entries.len()];
+        for pair in order.windows(2) {
+            let (first, next) = (pair[0], pair[1]);
+            if entries[first].key == entries[next].key {
+                // `first` may itself be a duplicate: point at the first of the run.
+                let original = order
+                    .iter()
+                    .find(|&&i| entries[i].key == entries[next].key)
+                    .copied()
+                    .unwrap_or(first);
+                problems.push(duplicate(&entries[next].key, entries[next].key_span, entries[original].key_span));
+                keep[next] = false;
+            }
+        }
+        if keep.iter().any(|k| !k) {
+            let mut index = 0;
+            entries.retain(|_| {
+                index += 1;
+                keep[index - 1]
+            });
+        }
     }
-    entries.push(Entry {
-        key,
-        key_span,
-        value,
-    });
-}
-
-/// YAML merge: keys written in the mapping win; among merged mappings the first one that
-/// has a key wins.
-fn apply_merges(
-    mut entries: Vec<Entry>,
-    mut index: Option<HashMap<String, usize>>,
-    merges: Vec<Node>,
-) -> Vec<Entry> {
+    if merges.is_empty() {
+        return entries;
+    }
+    let mut present: HashSet<Cow<'a, str>> = entries.iter().map(|e| e.key.clone()).collect();
     for source in merges {
         if let Value::Map(merged) = source.value {
             for entry in merged {
-                if find(&entries, &index, &entry.key).is_none() {
-                    insert(
-                        &mut entries,
-                        &mut index,
-                        entry.key,
-                        entry.key_span,
-                        entry.value,
-                    );
+                if present.insert(entry.key.clone()) {
+                    entries.push(entry);
                 }
             }
         }
@@ -460,7 +455,7 @@ fn apply_merges(
     entries
 }
 
-fn count_nodes(node: &Node) -> usize {
+fn count_nodes(node: &Node<'_>) -> usize {
     match &node.value {
         Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
         Value::Map(entries) => {
@@ -475,13 +470,13 @@ fn count_nodes(node: &Node) -> usize {
 
 /// The value of a scalar: quoted and block scalars are strings; plain ones follow the YAML
 /// 1.2 core schema; core tags (`!!str`, `!!int`, ...) force a type; other tags are refused.
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
+fn resolve_scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value<'_>, String> {
     if let Some(tag) = tag {
         let Some(suffix) = tag.core_suffix() else {
             return Err(format!("unsupported YAML tag '{}'", tag.original()));
         };
         return match suffix {
-            "str" => Ok(Value::Str(text.to_string())),
+            "str" => Ok(Value::Str(text)),
             "null" => Ok(Value::Null),
             "bool" => parse_bool(text)
                 .map(Value::Bool)
@@ -498,25 +493,29 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<V
         };
     }
     if style != ScalarStyle::Plain {
-        return Ok(Value::Str(text.to_string()));
+        return Ok(Value::Str(text));
     }
     Ok(resolve_plain(text))
 }
 
-fn resolve_plain(text: &str) -> Value {
-    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+fn resolve_plain(text: Cow<'_, str>) -> Value<'_> {
+    if matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL") {
         return Value::Null;
     }
-    if let Some(b) = parse_bool(text) {
+    if let Some(b) = parse_bool(&text) {
         return Value::Bool(b);
     }
-    if let Some(i) = parse_int(text) {
+    // Only a digit, a sign or a dot can start a number: most scalars are names.
+    if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
+        return Value::Str(text);
+    }
+    if let Some(i) = parse_int(&text) {
         return Value::Int(i);
     }
-    if let Some(f) = parse_float(text) {
+    if let Some(f) = parse_float(&text) {
         return Value::Float(f);
     }
-    Value::Str(text.to_string())
+    Value::Str(text)
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -584,8 +583,9 @@ fn parse_float(text: &str) -> Option<f64> {
     }
 }
 
-/// The node as JSON (mappings keep their order), for serde conversion and for tests.
-pub fn to_json(node: &Node) -> serde_json::Value {
+/// The node as JSON (mappings keep their order), to compare with other YAML readers.
+#[cfg(test)]
+pub fn to_json(node: &Node<'_>) -> serde_json::Value {
     use serde_json::Value as J;
     match &node.value {
         Value::Null => J::Null,
@@ -594,7 +594,7 @@ pub fn to_json(node: &Node) -> serde_json::Value {
         Value::Float(f) => serde_json::Number::from_f64(*f)
             .map(J::Number)
             .unwrap_or(J::Null),
-        Value::Str(s) => J::String(s.clone()),
+        Value::Str(s) => J::String(s.to_string()),
         Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
         Value::Map(entries) => J::Object(
             entries

@@ -1,0 +1,74 @@
+//! `shipgate config validate` and `shipgate config schema`.
+
+use crate::cli::config::{Args, Command};
+use crate::error::Failure;
+use crate::plan::{load_config, Output};
+use crate::platform::{Platform, Report};
+
+use super::Config;
+
+/// Runs a `config` subcommand.
+pub fn run(args: &Args, platform: &Platform) -> Result<Output, Failure> {
+    match &args.command {
+        Command::Schema => Ok(Output::stdout(super::schema_text())),
+        Command::Validate(v) => {
+            let config = load_config(platform, v.config.as_deref())?;
+            Ok(Output::Report(summary(&config)))
+        }
+    }
+}
+
+/// A valid file's summary: one line for people, counts as outputs.
+fn summary(config: &Config) -> Report {
+    let envs: Vec<&str> = config
+        .environments()
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    let line = format!(
+        "{} is valid: {} ({}), {} ({}), {}, {}, {}, {}",
+        config.file,
+        count(envs.len(), "environment"),
+        envs.join(" → "),
+        count(config.tiers().len(), "tier"),
+        config.tiers().join(", "),
+        count(config.groups().len(), "group"),
+        count(config.components().len(), "component"),
+        count(config.gates().len(), "gate"),
+        count(config.approvers().len(), "approver group"),
+    );
+    let mut report = Report::default();
+    report.set("valid", "true");
+    report.set(
+        "environments",
+        serde_json::to_string(&envs).unwrap_or_default(),
+    );
+    report.set(
+        "tiers",
+        serde_json::to_string(config.tiers()).unwrap_or_default(),
+    );
+    report.set("groups", config.groups().len().to_string());
+    report.set("components", config.components().len().to_string());
+    report.set(
+        "gates",
+        serde_json::to_string(
+            &config
+                .gates()
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default(),
+    );
+    report.summary = Some(line);
+    report
+}
+
+/// "1 tier", "2 tiers".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

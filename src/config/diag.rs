@@ -1,0 +1,149 @@
+//! Diagnostics for `.shipgate.yml`: a message at a position, turned into [`Failure`]s that
+//! carry the source line with a caret under the culprit, and "did you mean" suggestions.
+
+use crate::error::{Failure, Location};
+
+use super::yaml::Span;
+
+/// One problem in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub span: Span,
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A problem at `span`.
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+/// Turns diagnostics into one failure (exit 2), sorted by position, each with its snippet.
+pub fn into_failure(file: &str, source: &str, mut diagnostics: Vec<Diagnostic>) -> Failure {
+    diagnostics.sort_by_key(|d| (d.span.line, d.span.col));
+    diagnostics.dedup();
+    let lines: Vec<&str> = source.lines().collect();
+    let mut failures: Vec<Failure> = diagnostics
+        .into_iter()
+        .map(|d| {
+            let location = Location {
+                file: file.to_string(),
+                line: u64::from(d.span.line),
+                col: u64::from(d.span.col),
+            };
+            let snippet = render_snippet(&lines, d.span);
+            Failure::input_at("config", location, d.message).with_snippet(snippet)
+        })
+        .collect();
+    if failures.len() == 1 {
+        failures.remove(0)
+    } else {
+        Failure::Many(failures)
+    }
+}
+
+/// The source line of `span` with a caret line under it:
+///
+/// ```text
+///    |
+///  9 |     tierr: stable
+///    |     ^^^^^
+/// ```
+pub fn render_snippet(lines: &[&str], span: Span) -> Option<String> {
+    let index = usize::try_from(span.line).ok()?.checked_sub(1)?;
+    let line = lines.get(index)?.trim_end_matches('\r');
+    let number = span.line.to_string();
+    let gutter = " ".repeat(number.len());
+    let col = usize::try_from(span.col).unwrap_or(1).max(1);
+    // Copy tabs from the source so the caret lines up however tabs are shown.
+    let lead: String = line
+        .chars()
+        .take(col - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let available = line.chars().count().saturating_sub(col - 1).max(1);
+    let width = usize::try_from(span.len).unwrap_or(1).clamp(1, available);
+    Some(format!(
+        "{gutter} |\n{number} | {line}\n{gutter} | {lead}{}",
+        "^".repeat(width)
+    ))
+}
+
+/// The candidate closest to `word` when it is close enough to be a likely typo.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word_lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .map(|c| (distance(&word_lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.chars().count().max(word.chars().count()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance (small inputs only: names and keys).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_has_line_and_caret_under_the_span() {
+        let lines = ["a: 1", "    tierr: stable"];
+        let s = render_snippet(
+            &lines,
+            Span {
+                line: 2,
+                col: 5,
+                len: 5,
+            },
+        )
+        .unwrap();
+        assert_eq!(s, "  |\n2 |     tierr: stable\n  |     ^^^^^");
+    }
+
+    #[test]
+    fn caret_follows_tabs_and_stays_on_the_line() {
+        let lines = ["\tx: y"];
+        let s = render_snippet(
+            &lines,
+            Span {
+                line: 1,
+                col: 5,
+                len: 40,
+            },
+        )
+        .unwrap();
+        assert_eq!(s, "  |\n1 | \tx: y\n  | \t   ^");
+    }
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        assert_eq!(
+            suggest("stabel", ["experimental", "stable"]),
+            Some("stable")
+        );
+        assert_eq!(suggest("tierr", ["tier", "group"]), Some("tier"));
+        assert_eq!(suggest("xyz", ["tier", "group"]), None);
+        assert_eq!(suggest("Housing", ["housing", "parking"]), Some("housing"));
+    }
+}

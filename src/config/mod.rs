@@ -1,0 +1,571 @@
+//! The pipeline model: `.shipgate.yml` found, loaded with positions, checked and resolved.
+//!
+//! Loading runs in four steps, and every problem of the file is reported at once (exit 2,
+//! each with file:line:col, the source line and a caret):
+//! 1. `yaml`: text to a tree of positioned nodes (merge keys and aliases applied; duplicate
+//!    keys collected);
+//! 2. `check`: the tree against the JSON Schema generated from the types in `schema`
+//!    (unknown keys, missing keys, wrong types, bad names);
+//! 3. `validate`: references and duplicates (a component's tier and group, an environment's
+//!    tiers and gate, overrides, gates);
+//! 4. the checked tree becomes a [`Config`].
+//!
+//! A component's paths: its own `paths` when it has any, else its group's `paths` with
+//! `{component}` replaced by its name, else none (see [`Config::paths_of`]).
+
+mod check;
+pub mod command;
+mod de;
+mod diag;
+pub mod schema;
+mod validate;
+pub mod yaml;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::Failure;
+
+pub use diag::suggest;
+pub use schema::{ApproverGroupDef, GateDef};
+pub use validate::DEFAULT_COMPONENTS_VAR;
+
+/// In a group's paths, stands for the name of each component of the group.
+pub const COMPONENT_PLACEHOLDER: &str = "{component}";
+
+/// The file names looked for, in order, in the repository root.
+pub const FILE_NAMES: [&str; 2] = [".shipgate.yml", ".shipgate.yaml"];
+
+/// The loaded, checked pipeline model.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file as named in messages (relative when it was found relative).
+    pub file: String,
+    tiers: Vec<String>,
+    environments: Vec<Environment>,
+    groups: Vec<Group>,
+    components: Vec<Component>,
+    approvers: Vec<(String, ApproverGroupDef)>,
+    gates: Vec<(String, GateDef)>,
+    tfvars: Tfvars,
+    notify: schema::NotifyDef,
+    env_index: HashMap<String, usize>,
+    group_index: HashMap<String, usize>,
+    component_index: HashMap<String, usize>,
+}
+
+/// One environment on the promotion path, with its overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Environment {
+    pub name: String,
+    /// The tiers it receives, in the order of the file's `tiers` (least trusted first).
+    pub tiers: Vec<String>,
+    pub account: Option<String>,
+    pub url: Option<String>,
+    /// The name of its gate policy.
+    pub gate: Option<String>,
+    /// Its variables (strings, numbers or booleans), in file order.
+    pub variables: Vec<(String, serde_json::Value)>,
+    pub description: Option<String>,
+    /// Groups switched on or off here, in file order.
+    pub group_switches: Vec<GroupSwitch>,
+    /// Components switched or pinned here, in file order.
+    pub component_overrides: Vec<ComponentOverride>,
+}
+
+/// A group switched on or off in one environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSwitch {
+    pub group: String,
+    pub enabled: bool,
+    pub reason: Option<String>,
+}
+
+/// A component switched on/off or pinned in one environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentOverride {
+    pub component: String,
+    pub enabled: Option<bool>,
+    pub version: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A group of components (a department).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    pub paths: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// A deployable component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Component {
+    pub name: String,
+    pub tier: String,
+    pub group: Option<String>,
+    /// Its own paths (may be empty; see [`Config::paths_of`]).
+    pub paths: Vec<String>,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub description: Option<String>,
+}
+
+/// Names used by `plan --format tfvars-json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tfvars {
+    /// The list of enabled components (default `enabled_components`).
+    pub components: String,
+    /// The map of component metadata, when wanted.
+    pub metadata: Option<String>,
+}
+
+impl Config {
+    /// The tiers, least trusted first.
+    pub fn tiers(&self) -> &[String] {
+        &self.tiers
+    }
+
+    /// The environments in promotion order.
+    pub fn environments(&self) -> &[Environment] {
+        &self.environments
+    }
+
+    /// The environment called `name`.
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.env_index.get(name).map(|&i| &self.environments[i])
+    }
+
+    /// The groups in file order.
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
+    }
+
+    /// The group called `name`.
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.group_index.get(name).map(|&i| &self.groups[i])
+    }
+
+    /// The components in file order.
+    pub fn components(&self) -> &[Component] {
+        &self.components
+    }
+
+    /// The component called `name`.
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.component_index.get(name).map(|&i| &self.components[i])
+    }
+
+    /// The paths that belong to a component: its own when it has any, else its group's with
+    /// `{component}` replaced by the component's name, else none. (A component without paths
+    /// of its own, in a group whose paths have no `{component}`, changes when anything in its
+    /// group changes: deploying a little too much is safer than missing a change.)
+    pub fn paths_of(&self, component: &Component) -> Vec<String> {
+        if !component.paths.is_empty() {
+            return component.paths.clone();
+        }
+        component
+            .group
+            .as_deref()
+            .and_then(|g| self.group(g))
+            .map(|g| {
+                g.paths
+                    .iter()
+                    .map(|p| p.replace(COMPONENT_PLACEHOLDER, &component.name))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The paths that belong to a group as a whole: its `paths`, with `{component}` matching
+    /// any name (`*`).
+    #[allow(dead_code)] // read by detect-changes --config
+    pub fn group_paths(&self, group: &Group) -> Vec<String> {
+        group
+            .paths
+            .iter()
+            .map(|p| p.replace(COMPONENT_PLACEHOLDER, "*"))
+            .collect()
+    }
+
+    /// Named approver groups, in file order.
+    pub fn approvers(&self) -> &[(String, ApproverGroupDef)] {
+        &self.approvers
+    }
+
+    /// Gate policies, in file order.
+    pub fn gates(&self) -> &[(String, GateDef)] {
+        &self.gates
+    }
+
+    /// The gate policy called `name`.
+    #[allow(dead_code)] // for the gate verb
+    pub fn gate(&self, name: &str) -> Option<&GateDef> {
+        self.gates.iter().find(|(n, _)| n == name).map(|(_, g)| g)
+    }
+
+    /// The tfvars variable names.
+    pub fn tfvars(&self) -> &Tfvars {
+        &self.tfvars
+    }
+
+    /// Notification targets and identities (`shipgate notify`).
+    pub fn notify(&self) -> &schema::NotifyDef {
+        &self.notify
+    }
+
+    /// The position of `tier` from least (0) to most trusted.
+    pub fn tier_rank(&self, tier: &str) -> Option<usize> {
+        self.tiers.iter().position(|t| t == tier)
+    }
+}
+
+/// Finds the config file: `explicit` when given (it must exist), else `.shipgate.yml` (or
+/// `.yaml`) in `start_dir` or the nearest parent up to the repository root (the folder with
+/// `.git`). `Ok(None)` when there is none. Costs a few `stat` calls.
+pub fn find(start_dir: &Path, explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
+    if let Some(path) = explicit {
+        let full = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            start_dir.join(path)
+        };
+        if !full.is_file() {
+            return Err(Failure::input(
+                "config",
+                format!("{} does not exist or is not a file", path.display()),
+            ));
+        }
+        return Ok(Some(full));
+    }
+    let mut dir = start_dir.to_path_buf();
+    loop {
+        for name in FILE_NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(Some(candidate));
+            }
+        }
+        if dir.join(".git").exists() {
+            return Ok(None);
+        }
+        let parent = match dir.canonicalize() {
+            Ok(abs) => abs.parent().map(Path::to_path_buf),
+            Err(_) => None,
+        };
+        match parent {
+            Some(p) if p != dir => dir = p,
+            _ => return Ok(None),
+        }
+    }
+}
+
+/// Reads and checks the file at `path`. Any problem is exit 2, with every diagnostic.
+pub fn load(path: &Path) -> Result<Config, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::input("config", format!("cannot read {}: {e}", path.display())))?;
+    from_str(&text, &display_path(path))
+}
+
+/// The file's name for messages and annotations: without a leading `./`.
+fn display_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    match text.strip_prefix("./") {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
+/// Checks YAML text as a config file named `file` (for messages).
+pub fn from_str(text: &str, file: &str) -> Result<Config, Failure> {
+    let parsed = yaml::parse(text).map_err(|e| {
+        diag::into_failure(file, text, vec![diag::Diagnostic::new(e.span, e.message)])
+    })?;
+    let root = parsed.root;
+    if root.as_map().is_none() {
+        let message = "expected a mapping with `version: 1`, `tiers` and `environments` (see `shipgate config schema`)";
+        return Err(diag::into_failure(
+            file,
+            text,
+            vec![diag::Diagnostic::new(root.span, message)],
+        ));
+    }
+    let mut problems: Vec<diag::Diagnostic> = parsed
+        .problems
+        .into_iter()
+        .map(|p| diag::Diagnostic::new(p.span, p.message))
+        .collect();
+    problems.extend(check::check(&root, schema_value()));
+    problems.extend(validate::validate(&root));
+    if !problems.is_empty() {
+        return Err(diag::into_failure(file, text, problems));
+    }
+    let def = to_def(&root).map_err(|d| diag::into_failure(file, text, vec![d]))?;
+    Ok(build(def, file))
+}
+
+/// The generated JSON Schema, made once per process.
+fn schema_value() -> &'static serde_json::Value {
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(schema::json_schema)
+}
+
+/// The JSON Schema of `.shipgate.yml`, pretty-printed.
+pub fn schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(schema_value()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The checked tree as the schema types (top-level `x-` keys dropped).
+/// The checked tree as the schema types (top-level `x-` keys skipped). The checks above
+/// accept only what these types accept; a failure here is a bug, but still reported as a
+/// config error at the node concerned rather than a crash.
+fn to_def(root: &yaml::Node) -> Result<schema::FileDef, diag::Diagnostic> {
+    de::from_node(root, true).map_err(|e| {
+        diag::Diagnostic::new(e.span.unwrap_or(root.span), format!("cannot read the file: {e}"))
+    })
+}
+
+fn build(def: schema::FileDef, file: &str) -> Config {
+    let tiers: Vec<String> = def.tiers.into_iter().map(|t| t.0).collect();
+    let mut overrides: HashMap<String, schema::OverrideDef> = def.overrides.0.into_iter().collect();
+    let environments: Vec<Environment> = def
+        .environments
+        .into_iter()
+        .map(|e| {
+            let name = e.name.0;
+            let received: Vec<String> = match e.tiers {
+                Some(list) => {
+                    let wanted: Vec<String> = list.into_iter().map(|t| t.0).collect();
+                    tiers
+                        .iter()
+                        .filter(|t| wanted.contains(t))
+                        .cloned()
+                        .collect()
+                }
+                None => tiers.clone(),
+            };
+            let o = overrides.remove(&name).unwrap_or_default();
+            Environment {
+                tiers: received,
+                account: e.account.map(|a| a.0),
+                url: e.url,
+                gate: e.gate.map(|g| g.0),
+                variables: e.variables.0,
+                description: e.description,
+                group_switches: o
+                    .groups
+                    .0
+                    .into_iter()
+                    .map(|(group, g)| GroupSwitch {
+                        group,
+                        enabled: g.enabled,
+                        reason: g.reason,
+                    })
+                    .collect(),
+                component_overrides: o
+                    .components
+                    .0
+                    .into_iter()
+                    .map(|(component, c)| ComponentOverride {
+                        component,
+                        enabled: c.enabled,
+                        version: c.version,
+                        reason: c.reason,
+                    })
+                    .collect(),
+                name,
+            }
+        })
+        .collect();
+    let groups: Vec<Group> = def
+        .groups
+        .0
+        .into_iter()
+        .map(|(name, g)| Group {
+            name,
+            paths: g.paths,
+            description: g.description,
+        })
+        .collect();
+    let only_tier = if tiers.len() == 1 {
+        tiers.first().cloned()
+    } else {
+        None
+    };
+    let components: Vec<Component> = def
+        .components
+        .0
+        .into_iter()
+        .map(|(name, c)| Component {
+            name,
+            tier: c
+                .tier
+                .map(|t| t.0)
+                .or_else(|| only_tier.clone())
+                .unwrap_or_default(),
+            group: c.group.map(|g| g.0),
+            paths: c.paths,
+            metadata: c.metadata,
+            description: c.description,
+        })
+        .collect();
+    let index = |names: Vec<&String>| -> HashMap<String, usize> {
+        names
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect()
+    };
+    Config {
+        file: file.to_string(),
+        env_index: index(environments.iter().map(|e| &e.name).collect()),
+        group_index: index(groups.iter().map(|g| &g.name).collect()),
+        component_index: index(components.iter().map(|c| &c.name).collect()),
+        tiers,
+        environments,
+        groups,
+        components,
+        approvers: def.approvers.0,
+        gates: def.gates.0,
+        tfvars: Tfvars {
+            components: def
+                .tfvars
+                .components
+                .map(|v| v.0)
+                .unwrap_or_else(|| DEFAULT_COMPONENTS_VAR.to_string()),
+            metadata: def.tfvars.metadata.map(|v| v.0),
+        },
+        notify: def.notify,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = "version: 1
+tiers: [experimental, stable]
+environments:
+  - name: staging
+  - name: prod
+    tiers: [stable]
+    account: \"222222222222\"
+groups:
+  parking: { paths: [\"etl/parking/**\"] }
+  housing: { paths: [\"etl/housing/{component}.py\"] }
+components:
+  cash: { tier: stable, group: parking }
+  ml: { tier: experimental, group: parking, paths: [\"etl/parking/ml/**\"] }
+  rents: { tier: stable, group: housing }
+overrides:
+  prod: { groups: { parking: { enabled: false, reason: corrupt } } }
+";
+
+    #[test]
+    fn loads_the_model_with_defaults_filled_in() {
+        let config = from_str(SEED, ".shipgate.yml").unwrap();
+        assert_eq!(config.tiers(), ["experimental", "stable"]);
+        let staging = config.environment("staging").unwrap();
+        assert_eq!(staging.tiers, ["experimental", "stable"]);
+        let prod = config.environment("prod").unwrap();
+        assert_eq!(prod.account.as_deref(), Some("222222222222"));
+        assert_eq!(prod.group_switches[0].group, "parking");
+        assert!(!prod.group_switches[0].enabled);
+        let cash = config.component("cash").unwrap();
+        assert_eq!(config.paths_of(cash), ["etl/parking/**"]);
+        let ml = config.component("ml").unwrap();
+        assert_eq!(config.paths_of(ml), ["etl/parking/ml/**"]);
+        let rents = config.component("rents").unwrap();
+        assert_eq!(config.paths_of(rents), ["etl/housing/rents.py"]);
+        assert_eq!(
+            config.group_paths(config.group("housing").unwrap()),
+            ["etl/housing/*.py"]
+        );
+        assert_eq!(config.tfvars().components, "enabled_components");
+    }
+
+    #[test]
+    fn environment_tiers_follow_the_tier_order() {
+        let text = SEED.replace(
+            "    tiers: [stable]\n",
+            "    tiers: [stable, experimental]\n",
+        );
+        let config = from_str(&text, "x").unwrap();
+        assert_eq!(
+            config.environment("prod").unwrap().tiers,
+            ["experimental", "stable"]
+        );
+    }
+
+    #[test]
+    fn a_single_tier_needs_no_tier_on_components() {
+        let text =
+            "version: 1\ntiers: [main]\nenvironments: [{name: prod}]\ncomponents:\n  api: {}\n";
+        let config = from_str(text, "x").unwrap();
+        assert_eq!(config.component("api").unwrap().tier, "main");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_positions_and_snippets() {
+        let text = "version: 1\ntiers: [experimental, stable]\nenvironments:\n  - name: prod\n    tiers: [gold]\n  - name: prod\ncomponents:\n  a: {tier: stabel, group: nope}\n  b: {tier: stable, colour: red}\n";
+        let err = from_str(text, ".shipgate.yml").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let lines: Vec<String> = err.leaves().iter().map(|f| f.to_string()).collect();
+        assert_eq!(
+            lines,
+            vec![
+                ".shipgate.yml:5:13: input 'config': environment 'prod' receives unknown tier 'gold' (tiers: experimental, stable)",
+                ".shipgate.yml:6:11: input 'config': duplicate environment 'prod' (first defined on line 4)",
+                ".shipgate.yml:8:13: input 'config': component 'a' is in unknown tier 'stabel' (tiers: experimental, stable); did you mean 'stable'?",
+                ".shipgate.yml:8:28: input 'config': component 'a' is in unknown group 'nope' (no groups are defined)",
+                ".shipgate.yml:9:21: input 'config': unknown key 'colour' in components.b (expected one of: tier, group, paths, metadata, description)",
+            ]
+        );
+        let snippet = err.leaves()[2].snippet().unwrap().to_string();
+        assert_eq!(
+            snippet,
+            "  |\n8 |   a: {tier: stabel, group: nope}\n  |             ^^^^^^"
+        );
+    }
+
+    #[test]
+    fn yaml_syntax_errors_stop_with_a_position() {
+        let err = from_str("version: 1\ntiers: [a\n", "f.yml").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().starts_with("f.yml:"), "{err}");
+        assert!(err.to_string().contains("invalid YAML"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_file_says_what_is_expected() {
+        let err = from_str("", "f.yml").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected a mapping with `version: 1`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn find_prefers_explicit_then_walks_up_to_the_repo_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        assert_eq!(find(&root.join("a/b"), None).unwrap(), None);
+        std::fs::write(root.join(".shipgate.yml"), SEED).unwrap();
+        let found = find(&root.join("a/b"), None).unwrap().unwrap();
+        assert_eq!(
+            found.canonicalize().unwrap(),
+            root.join(".shipgate.yml").canonicalize().unwrap()
+        );
+        let err = find(root, Some(Path::new("missing.yml"))).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        std::fs::write(root.join("other.yml"), SEED).unwrap();
+        assert_eq!(
+            find(root, Some(Path::new("other.yml"))).unwrap(),
+            Some(root.join("other.yml"))
+        );
+    }
+}

@@ -1,0 +1,532 @@
+//! The meaning check: references between parts of the file (a component's tier and group,
+//! an environment's tiers and gate, overrides, gate policies) and duplicate names. Runs on
+//! the YAML tree, after or alongside the structural check, and reports every problem it
+//! finds; parts with the wrong shape are skipped (the structural check reports those).
+
+use std::collections::HashMap;
+
+use super::diag::{suggest, Diagnostic};
+use super::yaml::{Node, Span};
+
+/// tfvars keys shipgate writes itself; variables and tfvars names must not take them.
+pub const TFVARS_FIXED_KEYS: [&str; 4] = ["environment", "account", "tiers", "component_versions"];
+/// Default name of the tfvars list of enabled components.
+pub const DEFAULT_COMPONENTS_VAR: &str = "enabled_components";
+
+/// Every reference and duplicate problem in the file.
+pub fn validate(root: &Node) -> Vec<Diagnostic> {
+    let mut v = Validator {
+        out: Vec::new(),
+        tiers: Names::default(),
+        envs: Names::default(),
+        groups: Names::default(),
+        components: Names::default(),
+        gates: Names::default(),
+        approvers: Names::default(),
+    };
+    v.collect_names(root);
+    v.environments(root);
+    v.components(root);
+    v.overrides(root);
+    v.gates(root);
+    v.tfvars(root);
+    v.out
+}
+
+/// Names defined in one part of the file, in order, with where each is defined.
+#[derive(Default)]
+struct Names<'a> {
+    /// Whether the part was readable at all (a missing or malformed part makes every
+    /// reference unknown; that is reported once by the structural check, not per reference).
+    known: bool,
+    order: Vec<&'a str>,
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> Names<'a> {
+    fn contains(&self, name: &str) -> bool {
+        // A handful of tiers or groups: comparing beats hashing.
+        if self.order.len() <= 8 {
+            return self.order.contains(&name);
+        }
+        self.index.contains_key(name)
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    fn insert(&mut self, name: &'a str) {
+        if !self.index.contains_key(name) {
+            self.index.insert(name, self.order.len());
+            self.order.push(name);
+        }
+    }
+
+    /// " (tiers: a, b); did you mean 'b'?" — the list, cut short when long.
+    fn hint(&self, what: &str, wrong: &str) -> String {
+        if self.order.is_empty() {
+            return format!(" (no {what} are defined)");
+        }
+        let mut list: Vec<&str> = self.order.iter().take(12).copied().collect();
+        if self.order.len() > 12 {
+            list.push("...");
+        }
+        let guess = suggest(wrong, self.order.iter().copied())
+            .map(|s| format!("; did you mean '{s}'?"))
+            .unwrap_or_default();
+        format!(" ({what}: {}){guess}", list.join(", "))
+    }
+}
+
+struct Validator<'a> {
+    out: Vec<Diagnostic>,
+    tiers: Names<'a>,
+    envs: Names<'a>,
+    groups: Names<'a>,
+    components: Names<'a>,
+    gates: Names<'a>,
+    approvers: Names<'a>,
+}
+
+/// `(name, span)` for every string item of a list node.
+fn string_items(node: Option<&Node>) -> Vec<(&str, Span)> {
+    node.and_then(Node::as_seq)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| (s, i.span)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn map_names<'a>(node: Option<&'a Node>, names: &mut Names<'a>) {
+    if let Some(entries) = node.and_then(Node::as_map) {
+        names.known = true;
+        for e in entries {
+            names.insert(&e.key);
+        }
+    } else if node.is_none() {
+        // Absent means "none defined": references to it are errors worth reporting.
+        names.known = true;
+    }
+}
+
+impl<'a> Validator<'a> {
+    fn report(&mut self, span: Span, message: String) {
+        self.out.push(Diagnostic::new(span, message));
+    }
+
+    fn collect_names(&mut self, root: &'a Node) {
+        if root.get("tiers").and_then(Node::as_seq).is_some() {
+            self.tiers.known = true;
+            let mut first_line: HashMap<&str, u32> = HashMap::new();
+            for (name, span) in string_items(root.get("tiers")) {
+                if let Some(line) = first_line.get(name) {
+                    let message = format!("tier '{name}' is listed twice{}", earlier(*line, span));
+                    self.report(span, message);
+                } else {
+                    first_line.insert(name, span.line);
+                    self.tiers.insert(name);
+                }
+            }
+        }
+        if let Some(envs) = root.get("environments").and_then(Node::as_seq) {
+            self.envs.known = true;
+            let mut first_line: HashMap<&str, u32> = HashMap::new();
+            for env in envs {
+                let Some(name_node) = env.get("name") else {
+                    continue;
+                };
+                let Some(name) = name_node.as_str() else {
+                    continue;
+                };
+                if let Some(line) = first_line.get(name) {
+                    let message =
+                        format!("duplicate environment '{name}' (first defined on line {line})");
+                    self.report(name_node.span, message);
+                } else {
+                    first_line.insert(name, name_node.span.line);
+                    self.envs.insert(name);
+                }
+            }
+        }
+        map_names(root.get("groups"), &mut self.groups);
+        // Only overrides refer to components by name: index them only when they do.
+        let overrides_name_components = root
+            .get("overrides")
+            .and_then(Node::as_map)
+            .is_some_and(|all| all.iter().any(|o| o.value.get("components").is_some()));
+        if overrides_name_components {
+            map_names(root.get("components"), &mut self.components);
+        }
+        map_names(root.get("gates"), &mut self.gates);
+        map_names(root.get("approvers"), &mut self.approvers);
+    }
+
+    fn environments(&mut self, root: &Node) {
+        let Some(envs) = root.get("environments").and_then(Node::as_seq) else {
+            return;
+        };
+        let reserved = reserved_tfvars_keys(root);
+        for env in envs {
+            let name = env.get("name").and_then(Node::as_str).unwrap_or("?");
+            let mut seen: HashMap<&str, u32> = HashMap::new();
+            for (tier, span) in string_items(env.get("tiers")) {
+                if let Some(line) = seen.get(tier) {
+                    let message = format!(
+                        "environment '{name}' lists tier '{tier}' twice (first on line {line})"
+                    );
+                    self.report(span, message);
+                    continue;
+                }
+                seen.insert(tier, span.line);
+                if self.tiers.known && !self.tiers.contains(tier) {
+                    let hint = self.tiers.hint("tiers", tier);
+                    self.report(
+                        span,
+                        format!("environment '{name}' receives unknown tier '{tier}'{hint}"),
+                    );
+                }
+            }
+            if let Some(gate_node) = env.get("gate") {
+                if let Some(gate) = gate_node.as_str() {
+                    if self.gates.known && !self.gates.contains(gate) {
+                        let hint = self.gates.hint("gates", gate);
+                        self.report(
+                            gate_node.span,
+                            format!("environment '{name}' uses unknown gate '{gate}'{hint}"),
+                        );
+                    } else {
+                        self.gate_order(root, name, gate, gate_node.span);
+                    }
+                }
+            }
+            if let Some(vars) = env.get("variables").and_then(Node::as_map) {
+                for var in vars {
+                    if reserved.iter().any(|r| r == &var.key) {
+                        let message = format!(
+                            "environment '{name}': variable '{}' would collide with the '{}' that `plan --format tfvars-json` writes; rename it",
+                            var.key, var.key
+                        );
+                        self.report(var.key_span, message);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A gate that waits for another environment must wait for an earlier one.
+    fn gate_order(&mut self, root: &Node, env: &str, gate: &str, span: Span) {
+        let Some(after) = root
+            .get("gates")
+            .and_then(|g| g.get(gate))
+            .and_then(|g| g.get("after"))
+            .and_then(|a| a.get("environment"))
+            .and_then(Node::as_str)
+        else {
+            return;
+        };
+        let (Some(this), Some(that)) = (self.envs.position(env), self.envs.position(after)) else {
+            return;
+        };
+        if that >= this {
+            let relation = if that == this {
+                "itself"
+            } else {
+                "an environment later on the path"
+            };
+            let message = format!(
+                "environment '{env}' uses gate '{gate}', which waits for '{after}' ({relation}); a gate can only wait for an earlier environment"
+            );
+            self.report(span, message);
+        }
+    }
+
+    fn components(&mut self, root: &Node) {
+        let Some(components) = root.get("components").and_then(Node::as_map) else {
+            return;
+        };
+        let single_tier = self.tiers.order.len() == 1;
+        for c in components {
+            let name = &c.key;
+            match c.value.get("tier") {
+                Some(tier_node) => {
+                    if let Some(tier) = tier_node.as_str() {
+                        if self.tiers.known && !self.tiers.contains(tier) {
+                            let hint = self.tiers.hint("tiers", tier);
+                            self.report(
+                                tier_node.span,
+                                format!("component '{name}' is in unknown tier '{tier}'{hint}"),
+                            );
+                        }
+                    }
+                }
+                None if self.tiers.known && !single_tier && c.value.as_map().is_some() => {
+                    let tiers = self.tiers.order.join(", ");
+                    self.report(
+                        c.key_span,
+                        format!("component '{name}' has no tier: add `tier:` (one of: {tiers})"),
+                    );
+                }
+                None => {}
+            }
+            if let Some(group_node) = c.value.get("group") {
+                if let Some(group) = group_node.as_str() {
+                    if self.groups.known && !self.groups.contains(group) {
+                        let hint = self.groups.hint("groups", group);
+                        self.report(
+                            group_node.span,
+                            format!("component '{name}' is in unknown group '{group}'{hint}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn overrides(&mut self, root: &Node) {
+        let Some(overrides) = root.get("overrides").and_then(Node::as_map) else {
+            return;
+        };
+        for o in overrides {
+            let env = &o.key;
+            if self.envs.known && !self.envs.contains(env) {
+                let hint = self.envs.hint("environments", env);
+                self.report(
+                    o.key_span,
+                    format!("overrides for unknown environment '{env}'{hint}"),
+                );
+            }
+            if let Some(groups) = o.value.get("groups").and_then(Node::as_map) {
+                for g in groups {
+                    if self.groups.known && !self.groups.contains(&g.key) {
+                        let hint = self.groups.hint("groups", &g.key);
+                        self.report(
+                            g.key_span,
+                            format!("overrides for '{env}' name unknown group '{}'{hint}", g.key),
+                        );
+                    }
+                }
+            }
+            if let Some(components) = o.value.get("components").and_then(Node::as_map) {
+                for c in components {
+                    if self.components.known && !self.components.contains(&c.key) {
+                        let hint = self.components.hint("components", &c.key);
+                        self.report(
+                            c.key_span,
+                            format!(
+                                "overrides for '{env}' name unknown component '{}'{hint}",
+                                c.key
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn gates(&mut self, root: &Node) {
+        let Some(gates) = root.get("gates").and_then(Node::as_map) else {
+            return;
+        };
+        for g in gates {
+            let gate = &g.key;
+            if let Some(env_node) = g.value.get("after").and_then(|a| a.get("environment")) {
+                if let Some(env) = env_node.as_str() {
+                    if self.envs.known && !self.envs.contains(env) {
+                        let hint = self.envs.hint("environments", env);
+                        self.report(
+                            env_node.span,
+                            format!("gate '{gate}' waits for unknown environment '{env}'{hint}"),
+                        );
+                    }
+                }
+            }
+            if let Some(approvals) = g.value.get("approvals") {
+                for list in ["all_of", "any_of"] {
+                    let Some(rules) = approvals.get(list).and_then(Node::as_seq) else {
+                        continue;
+                    };
+                    for rule in rules {
+                        let Some(group_node) = rule.get("group") else {
+                            continue;
+                        };
+                        let Some(group) = group_node.as_str() else {
+                            continue;
+                        };
+                        if self.approvers.known && !self.approvers.contains(group) {
+                            let hint = self.approvers.hint("approver groups", group);
+                            self.report(
+                                group_node.span,
+                                format!(
+                                    "gate '{gate}' names unknown approver group '{group}'{hint}"
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            if let Some(freezes) = g.value.get("freezes").and_then(Node::as_seq) {
+                for freeze in freezes {
+                    self.freeze(gate, freeze);
+                }
+            }
+        }
+    }
+
+    fn freeze(&mut self, gate: &str, freeze: &Node) {
+        let mut dates = Vec::new();
+        for key in ["from", "to"] {
+            let Some(node) = freeze.get(key) else {
+                continue;
+            };
+            let Some(text) = node.as_str() else { continue };
+            match parse_date(text) {
+                Some(date) => dates.push((date, node.span)),
+                None if text.len() == 10 => {
+                    self.report(
+                        node.span,
+                        format!("gate '{gate}': '{text}' is not a real date"),
+                    );
+                }
+                None => {}
+            }
+        }
+        if let [(from, _), (to, to_span)] = dates.as_slice() {
+            if to < from {
+                self.report(
+                    *to_span,
+                    format!("gate '{gate}': a freeze ends before it starts"),
+                );
+            }
+        }
+    }
+
+    fn tfvars(&mut self, root: &Node) {
+        let Some(tfvars) = root.get("tfvars") else {
+            return;
+        };
+        let mut names: Vec<(&str, Span)> = Vec::new();
+        for key in ["components", "metadata"] {
+            if let Some(node) = tfvars.get(key) {
+                if let Some(name) = node.as_str() {
+                    if TFVARS_FIXED_KEYS.contains(&name) {
+                        self.report(node.span, format!("tfvars.{key}: '{name}' is a name shipgate already writes; choose another"));
+                    }
+                    if names.iter().any(|(n, _)| *n == name) {
+                        self.report(
+                            node.span,
+                            format!("tfvars.{key}: '{name}' is already used for tfvars.components"),
+                        );
+                    }
+                    names.push((name, node.span));
+                }
+            }
+        }
+        if tfvars.get("components").is_none()
+            && tfvars.get("metadata").and_then(Node::as_str) == Some(DEFAULT_COMPONENTS_VAR)
+        {
+            if let Some(node) = tfvars.get("metadata") {
+                self.report(node.span, format!("tfvars.metadata: '{DEFAULT_COMPONENTS_VAR}' is the default name of the components list"));
+            }
+        }
+    }
+}
+
+/// " (first on line 4)", or nothing when the first is on the same line.
+fn earlier(first_line: u32, here: Span) -> String {
+    if first_line == here.line {
+        String::new()
+    } else {
+        format!(" (first on line {first_line})")
+    }
+}
+
+/// The tfvars keys a plan of this file writes (variables must avoid them).
+fn reserved_tfvars_keys(root: &Node) -> Vec<String> {
+    let mut keys: Vec<String> = TFVARS_FIXED_KEYS.iter().map(|s| s.to_string()).collect();
+    let tfvars = root.get("tfvars");
+    let components = tfvars
+        .and_then(|t| t.get("components"))
+        .and_then(Node::as_str)
+        .unwrap_or(DEFAULT_COMPONENTS_VAR);
+    keys.push(components.to_string());
+    if let Some(metadata) = tfvars
+        .and_then(|t| t.get("metadata"))
+        .and_then(Node::as_str)
+    {
+        keys.push(metadata.to_string());
+    }
+    keys
+}
+
+/// `YYYY-MM-DD` as (year, month, day) when it is a real calendar date.
+pub fn parse_date(text: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = text.splitn(3, '-');
+    let year: u32 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days).contains(&day).then_some((year, month, day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::yaml::parse;
+
+    fn problems(text: &str) -> Vec<String> {
+        validate(&parse(text).unwrap().root)
+            .into_iter()
+            .map(|d| format!("{}:{}: {}", d.span.line, d.span.col, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn real_dates_only() {
+        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+        assert_eq!(parse_date("2026-02-29"), None);
+        assert_eq!(parse_date("2026-13-01"), None);
+    }
+
+    #[test]
+    fn gates_wait_only_for_earlier_environments() {
+        let text = "version: 1\ntiers: [a]\nenvironments:\n  - name: one\n    gate: g\n  - name: two\ngates:\n  g: {after: {environment: two}}\n";
+        assert_eq!(
+            problems(text),
+            vec!["5:11: environment 'one' uses gate 'g', which waits for 'two' (an environment later on the path); a gate can only wait for an earlier environment"]
+        );
+    }
+
+    #[test]
+    fn freezes_must_be_real_and_in_order() {
+        let text = "gates:\n  g:\n    freezes:\n      - {from: 2026-02-30, to: 2026-03-01}\n      - {from: 2026-12-20, to: 2026-12-01}\n";
+        assert_eq!(
+            problems(text),
+            vec![
+                "4:16: gate 'g': '2026-02-30' is not a real date",
+                "5:32: gate 'g': a freeze ends before it starts",
+            ]
+        );
+    }
+
+    #[test]
+    fn variables_cannot_shadow_what_tfvars_writes() {
+        let text = "tfvars: {components: enabled_jobs}\nenvironments:\n  - name: prod\n    variables: {enabled_jobs: x, tiers: y, region: eu-west-2}\n";
+        let found = problems(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("variable 'enabled_jobs' would collide"),
+            "{found:?}"
+        );
+    }
+}

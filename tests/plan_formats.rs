@@ -1,0 +1,325 @@
+//! `shipgate plan` formats and flags, as users consume them: the tfvars JSON read by a real
+//! Terraform as a `-var-file`, step outputs on GitHub (INPUT_* variables, GITHUB_OUTPUT,
+//! job summary), dotenv lines, Markdown, `--diff`, `--changes`, and the exit-2 cases.
+
+mod common;
+#[path = "common/peers.rs"]
+mod peers;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::Action;
+use peers::{clean_env, root, run, shipgate, Outcome};
+use serde_json::{json, Value};
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn example(name: &str) -> PathBuf {
+    root().join("examples").join(name)
+}
+
+fn plan(dir: &Path, args: &[&str]) -> Outcome {
+    let mut cmd = Command::new(shipgate());
+    clean_env(&mut cmd).arg("plan").args(args).current_dir(dir);
+    run(&mut cmd, LIMIT)
+}
+
+fn plan_json(dir: &Path, args: &[&str]) -> Value {
+    let out = plan(dir, args);
+    out.assert_success();
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", out.stdout))
+}
+
+fn terraform() -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("terraform")).find(|t| t.is_file()))
+        .unwrap_or_default();
+    on_path.unwrap_or_else(|| {
+        panic!("terraform is not on PATH: install Terraform >= 1.3 (e.g. the HashiCorp apt repository or release zip)")
+    })
+}
+
+/// The tfvars JSON is a drop-in `-var-file` for the variables the data-platform example
+/// declares: a real Terraform loads it (as plan.auto.tfvars.json) and sees the plan.
+#[test]
+fn tfvars_json_is_a_var_file_terraform_accepts() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        example("data-platform").join("terraform/variables.tf"),
+        work.path().join("variables.tf"),
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("outputs.tf"),
+        r#"
+output "environment" { value = var.environment }
+output "account" { value = var.account }
+output "tiers" { value = var.tiers }
+output "jobs" { value = length(var.enabled_jobs) }
+output "housing_jobs" { value = [for name, job in var.glue_jobs : name if job.group == "housing"] }
+output "benefits_jobs" { value = length([for name, job in var.glue_jobs : name if job.group == "benefits"]) }
+output "cash_schedule" { value = var.glue_jobs["Cash_Collection_Date"].schedule }
+output "cash_workers" { value = var.glue_jobs["Cash_Collection_Date"].number_of_workers }
+output "bucket" { value = var.glue_scripts_bucket }
+"#,
+    )
+    .unwrap();
+    let out = plan(&example("data-platform"), &["--env", "prod", "--format", "tfvars-json"]);
+    out.assert_success();
+    std::fs::write(work.path().join("plan.auto.tfvars.json"), &out.stdout).unwrap();
+    let tf = terraform();
+    let tf_run = |args: &[&str]| {
+        let mut cmd = Command::new(&tf);
+        clean_env(&mut cmd)
+            .args(args)
+            .current_dir(work.path())
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1");
+        let out = run(&mut cmd, LIMIT);
+        out.assert_success();
+        out
+    };
+    tf_run(&["init", "-input=false", "-no-color"]);
+    let apply = tf_run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    apply.assert_lacks("undeclared variable");
+    let outputs: Value = serde_json::from_str(&tf_run(&["output", "-json"]).stdout).unwrap();
+    let value = |name: &str| outputs[name]["value"].clone();
+    assert_eq!(value("environment"), "prod");
+    assert_eq!(value("account"), "222222222222");
+    assert_eq!(value("tiers"), json!(["stable"]));
+    assert_eq!(value("jobs"), 74);
+    assert_eq!(value("housing_jobs"), json!([]));
+    assert_eq!(value("benefits_jobs"), 11);
+    assert_eq!(value("cash_schedule"), "cron(0 6 * * ? *)");
+    assert_eq!(value("cash_workers"), 2);
+    assert_eq!(value("bucket"), "dataplatform-prod-glue-scripts");
+}
+
+#[test]
+fn tfvars_json_has_the_names_a_terraform_user_declares() {
+    let tfvars = plan_json(&example("four-envs-gitlab"), &["--env", "prod1", "--format", "tfvars-json"]);
+    assert_eq!(
+        tfvars,
+        json!({
+            "environment": "prod1",
+            "account": "222222222222",
+            "tiers": ["stable"],
+            "enabled_components": ["payments-api", "payments-worker", "refunds", "accounts-api", "statements", "edge-proxy"],
+            "component_versions": {"statements": "3.2.1"},
+            "region": "eu-west-2",
+            "log_level": "info",
+        })
+    );
+    let keys: Vec<String> = tfvars.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys[..4], ["environment", "account", "tiers", "enabled_components"]);
+}
+
+#[test]
+fn json_is_the_whole_plan_with_reasons() {
+    let plan = plan_json(&example("web-service"), &["--env", "prod", "--format", "json"]);
+    assert_eq!(plan["environment"], "prod");
+    assert_eq!(plan["count"], 3);
+    assert_eq!(plan["total"], 4);
+    assert_eq!(plan["gate"], "prod");
+    assert_eq!(plan["url"], "https://shop.example.com");
+    assert_eq!(plan["variables"], json!({"replicas": 6, "feature_search_v2": false}));
+    assert_eq!(
+        plan["components"][2],
+        json!({"name": "worker", "tier": "main", "group": "backend", "version": "1.8.2",
+               "paths": ["services/worker/**"], "metadata": {}})
+    );
+    assert_eq!(
+        plan["excluded"],
+        json!([{"name": "search", "tier": "main", "group": "backend", "reason": "switched-off",
+                "detail": "switched off in prod: search v2 not launched yet"}])
+    );
+    assert_eq!(plan["by_tier"], json!({"main": ["web", "api", "worker"]}));
+    assert_eq!(plan["by_group"], json!({"storefront": ["web"], "backend": ["api", "worker"]}));
+}
+
+#[test]
+fn github_format_writes_step_outputs_and_a_job_summary_from_inputs() {
+    let run = Action::github("plan", &example("four-envs-gitlab"))
+        .input("env", "preprod1")
+        .input("format", "github")
+        .run();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.get("environment"), "preprod1");
+    assert_eq!(run.get("account"), "222222222222");
+    assert_eq!(run.get("gate"), "preprod-signoff");
+    assert_eq!(run.get("count"), "7");
+    assert_eq!(run.get("any"), "true");
+    assert_eq!(run.get("tiers"), r#"["stable"]"#);
+    assert_eq!(run.get("components_experimental"), r#"["fraud-scoring"]"#);
+    assert_eq!(
+        run.get("components_stable"),
+        r#"["payments-api","payments-worker","refunds","accounts-api","statements","edge-proxy"]"#
+    );
+    let matrix: Value = serde_json::from_str(run.get("matrix")).unwrap();
+    assert_eq!(matrix["component"].as_array().unwrap().len(), 7);
+    assert_eq!(run.get("variables"), r#"{"region":"eu-west-2","log_level":"info"}"#);
+    assert!(run.summary.starts_with("### Plan for `preprod1`: 7 of 8 components\n"), "{}", run.summary);
+    assert!(run.summary.contains("| fraud-scoring | experimental | payments | (switched on: pre-production trial, CHG-2231) |"), "{}", run.summary);
+}
+
+#[test]
+fn flags_win_over_inputs() {
+    let run = Action::github("plan", &example("web-service"))
+        .input("env", "prod")
+        .input("format", "github")
+        .arg("--env")
+        .arg("staging")
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.get("environment"), "staging");
+}
+
+#[test]
+fn dotenv_lines_for_gitlab() {
+    let out = plan(&example("four-envs-gitlab"), &["--env", "qa1", "--format", "dotenv"]);
+    out.assert_success();
+    assert_eq!(
+        out.stdout,
+        "SHIPGATE_ENVIRONMENT=qa1
+SHIPGATE_TIERS=experimental,stable
+SHIPGATE_COMPONENTS=payments-api,payments-worker,refunds,fraud-scoring,accounts-api,statements,open-banking-sync,edge-proxy
+SHIPGATE_COUNT=8
+SHIPGATE_COMPONENTS_EXPERIMENTAL=fraud-scoring,open-banking-sync
+SHIPGATE_COMPONENTS_STABLE=payments-api,payments-worker,refunds,accounts-api,statements,edge-proxy
+SHIPGATE_ACCOUNT=111111111111
+SHIPGATE_URL=https://qa1.payments.example.com
+region=eu-west-2
+log_level=debug
+"
+    );
+    assert_eq!(out.stderr, "", "no warning within GitLab's dotenv limits");
+}
+
+#[test]
+fn markdown_is_a_table_with_what_is_left_out() {
+    let out = plan(&example("web-service"), &["--env", "prod", "--format", "markdown"]);
+    out.assert_success();
+    assert_eq!(
+        out.stdout,
+        "### Plan for `prod`: 3 of 4 components
+
+Tiers: `main` · Gate: `prod` · URL: https://shop.example.com
+
+| Component | Tier | Group | Version |
+|---|---|---|---|
+| web | main | storefront |  |
+| api | main | backend |  |
+| worker | main | backend | 1.8.2 |
+
+<details><summary>Left out (1)</summary>
+
+| Component | Tier | Group | Why |
+|---|---|---|---|
+| search | main | backend | switched off in prod: search v2 not launched yet |
+
+</details>
+"
+    );
+}
+
+#[test]
+fn diff_shows_what_promotion_adds_and_removes_in_every_format() {
+    let dir = example("four-envs-gitlab");
+    let diff = plan_json(&dir, &["--env", "qa1", "--diff", "preprod1", "--format", "json"]);
+    assert_eq!(diff["from"], "qa1");
+    assert_eq!(diff["to"], "preprod1");
+    assert_eq!(diff["added"], json!([]));
+    assert_eq!(
+        diff["removed"],
+        json!([{"name": "open-banking-sync", "tier": "experimental", "group": "accounts",
+                "reason": "tier-not-received", "detail": "preprod1 does not receive tier experimental"}])
+    );
+    assert_eq!(diff["changed"], json!([]));
+    assert_eq!(diff["unchanged"], 7);
+
+    let out = plan(&dir, &["--env", "preprod1", "--diff", "prod1"]);
+    out.assert_success();
+    assert_eq!(
+        out.stdout,
+        "preprod1 → prod1: 0 added, 1 removed, 1 changed, 5 the same\n\
+         - fraud-scoring  (prod1 does not receive tier experimental)\n\
+         ~ statements  (version release → 3.2.1)\n"
+    );
+
+    let run = Action::github("plan", &dir)
+        .input("env", "preprod1")
+        .input("diff", "prod1")
+        .input("format", "github")
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.get("removed"), r#"["fraud-scoring"]"#);
+    assert_eq!(run.get("changed"), r#"["statements"]"#);
+    assert_eq!(run.get("has_changes"), "true");
+    assert!(run.summary.contains("| − | fraud-scoring | experimental | payments | prod1 does not receive tier experimental |"), "{}", run.summary);
+
+    let out = plan(&dir, &["--env", "preprod1", "--diff", "prod1", "--format", "tfvars-json"]);
+    assert_eq!(out.status.code(), Some(2));
+    out.assert_contains("tfvars-json describes one environment");
+}
+
+#[test]
+fn changes_narrow_the_plan_to_what_changed() {
+    let dir = example("data-platform");
+    let work = tempfile::tempdir().unwrap();
+    let changes = work.path().join("changes.json");
+    // As detect-changes writes it: outputs are strings holding JSON.
+    std::fs::write(
+        &changes,
+        json!({"components": "[\"Cash_Collection_Date\",\"ml_parking_predictions\",\"housing_repairs_dlo\"]",
+               "changes": "[\"parking\",\"housing\",\"stable\",\"experimental\"]"})
+        .to_string(),
+    )
+    .unwrap();
+    let path = changes.to_str().unwrap();
+    let staging = plan_json(&dir, &["--env", "staging", "--changes", path, "--format", "json"]);
+    let names = |p: &Value| -> Vec<String> {
+        p["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names(&staging), ["Cash_Collection_Date", "ml_parking_predictions", "housing_repairs_dlo"]);
+    assert_eq!(staging["changes_only"], true);
+    let prod = plan_json(&dir, &["--env", "prod", "--changes", path, "--format", "json"]);
+    assert_eq!(names(&prod), ["Cash_Collection_Date"]);
+
+    // paths-filter style: filters named after departments stand for all their jobs.
+    std::fs::write(&changes, json!({"changes": ["finance"]}).to_string()).unwrap();
+    let prod = plan_json(&dir, &["--env", "prod", "--changes", path, "--format", "json"]);
+    assert_eq!(prod["count"], 7);
+
+    std::fs::write(&changes, "not json").unwrap();
+    let out = plan(&dir, &["--env", "prod", "--changes", path]);
+    assert_eq!(out.status.code(), Some(2));
+    out.assert_contains("is not JSON");
+}
+
+#[test]
+fn bad_input_is_exit_2_with_the_choices() {
+    let dir = example("data-platform");
+    let cases: [(&[&str], &str); 6] = [
+        (&[], "input 'env': which environment? pass --env NAME"),
+        (&["--env", "production"], "input 'env': unknown environment 'production' (known: staging, prod)"),
+        (&["--env", "prod", "--tier", "experimental"], "input 'tier': environment 'prod' does not receive tier 'experimental' (it receives: stable)"),
+        (&["--env", "prod", "--tier", "gold"], "input 'tier': unknown tier 'gold' (known: experimental, stable)"),
+        (&["--env", "prod", "--format", "yaml"], "input 'format': unknown format 'yaml' (expected one of: text, json, tfvars-json, dotenv, github, markdown)"),
+        (&["--env", "staging", "--diff", "prd"], "input 'diff': unknown environment 'prd' (known: staging, prod); did you mean 'prod'?"),
+    ];
+    for (args, message) in cases {
+        let out = plan(&dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.dump());
+        out.assert_contains(message);
+        assert_eq!(out.stdout, "", "{args:?}: nothing on stdout when failing");
+    }
+}
+
+#[test]
+fn an_invalid_config_stops_plan_with_every_problem() {
+    let out = plan(&root(), &["--env", "prod", "--config", "tests/fixtures/config/duplicates.yml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.stderr.lines().filter(|l| l.starts_with("error: ")).count(), 4, "{}", out.stderr);
+}
