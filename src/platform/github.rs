@@ -51,10 +51,14 @@ pub fn random_hex() -> String {
 
 /// Writes outputs in the `name<<DELIMITER` file-command form. The delimiter is random and
 /// checked against the value, so no value can end an entry early.
-pub fn write_outputs(out: &mut impl std::io::Write, outputs: &[(String, String)]) -> std::io::Result<()> {
+pub fn write_outputs<K: AsRef<str>, V: AsRef<str>>(
+    out: &mut impl std::io::Write,
+    outputs: &[(K, V)],
+) -> std::io::Result<()> {
     for (name, value) in outputs {
+        let (name, value) = (name.as_ref(), value.as_ref());
         let mut delimiter = format!("ghadelimiter_{}", random_hex());
-        while value.contains(&delimiter) || name.contains(&delimiter) {
+        while value.contains(delimiter.as_str()) || name.contains(delimiter.as_str()) {
             delimiter = format!("ghadelimiter_{}", random_hex());
         }
         writeln!(out, "{name}<<{delimiter}")?;
@@ -86,7 +90,7 @@ pub fn bound_summary(summary: &str) -> String {
     format!("{}{NOTE}", &summary[..cut])
 }
 
-fn append_outputs(path: &std::path::Path, outputs: &[(String, String)]) -> Result<(), Failure> {
+fn append_outputs<K: AsRef<str>, V: AsRef<str>>(path: &std::path::Path, outputs: &[(K, V)]) -> Result<(), Failure> {
     let fail = |e: std::io::Error| Failure::Operational(anyhow::anyhow!("cannot write {}: {e}", path.display()));
     let file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(fail)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -107,7 +111,14 @@ pub(super) fn finish(platform: &mut Platform, report: &Report) -> Result<(), Fai
     }
     match platform.env_path("GITHUB_OUTPUT") {
         // Streamed: outputs can total tens of MB; no second copy in memory.
-        Some(path) => append_outputs(&path, &report.outputs),
+        Some(path) => {
+            let redacted: Vec<(std::borrow::Cow<str>, std::borrow::Cow<str>)> = report
+                .outputs
+                .iter()
+                .map(|(k, v)| (platform.redact_cow(k), platform.redact_cow(v)))
+                .collect();
+            append_outputs(&path, &redacted)
+        }
         None => {
             platform.warning("GITHUB_OUTPUT is not set: outputs are printed instead");
             let text = super::local::render_text(&report.outputs);

@@ -190,10 +190,15 @@ impl Platform {
 
     /// `text` with every registered secret replaced by `***`.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
+        self.redact_cow(text).into_owned()
+    }
+
+    /// [`Platform::redact`] without a copy when no secret occurs (large outputs).
+    pub fn redact_cow<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let mut out = std::borrow::Cow::Borrowed(text);
         for s in &self.secrets {
             if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "***");
+                out = std::borrow::Cow::Owned(out.replace(s.as_str(), "***"));
             }
         }
         out

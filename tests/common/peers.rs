@@ -260,12 +260,11 @@ pub fn flags(args: &[&str]) -> Vec<Flag> {
     if args.is_empty() {
         return own;
     }
-    let global: Vec<String> = parse_flags(&help_text(&[]))
-        .into_iter()
-        .map(|f| f.name)
-        .collect();
+    // A verb's own flag may share a name with a top-level one (notify's `--version <VERSION>`
+    // vs `shipgate --version`): only the same flag with the same help is the global one.
+    let global = parse_flags(&help_text(&[]));
     own.into_iter()
-        .filter(|f| !global.contains(&f.name) && f.name != "help" && f.name != "version")
+        .filter(|f| f.name != "help" && !global.iter().any(|g| g.name == f.name && g.help == f.help))
         .collect()
 }
 
