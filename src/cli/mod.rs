@@ -27,7 +27,7 @@ pub struct Cli {
 pub enum Command {
     /// Which named filters changed between two refs (a drop-in for dorny/paths-filter).
     #[command(after_help = detect_changes::AFTER_HELP)]
-    DetectChanges(detect_changes::Args),
+    DetectChanges(Box<detect_changes::Args>),
     /// What an environment gets from the pipeline model (.shipgate.yml), in many formats.
     #[command(after_help = plan::AFTER_HELP)]
     Plan(plan::Args),

@@ -1,27 +1,70 @@
-//! TEMPORARY stand-in with the agreed API, replaced by the real dialect engine.
-use regex::RegexSet;
+//! Glob matching in three dialects, compiled into one fast multi-pattern matcher.
+//!
+//! - [`Dialect::Picomatch`]: picomatch 2.3.1 with `{dot: true}`, exactly as
+//!   dorny/paths-filter matches its filters (braces, ranges, extglobs, POSIX classes and
+//!   picomatch's own quirks).
+//! - [`Dialect::Github`]: the path filters of GitHub Actions' `on.<push|pull_request>.paths`.
+//! - [`Dialect::Gitlab`]: Ruby's `File.fnmatch?` with `FNM_PATHNAME | FNM_DOTMATCH |
+//!   FNM_EXTGLOB`, as GitLab's `rules:changes` uses it.
+//!
+//! Every dialect compiles to one small regular-expression IR ([`ir`]); a [`GlobSet`] answers
+//! for all its patterns at once. Negation and ordering (picomatch's `!x`, GitHub's
+//! last-match-wins) are the caller's business: the set only reports which bodies match.
 
+mod github;
+mod gitlab;
+mod ir;
+mod jsregex;
+mod lower;
+mod picomatch;
+mod pikevm;
+mod set;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use set::GlobSet;
+
+/// Which glob syntax a pattern is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
+    /// dorny/paths-filter (picomatch 2.3.1, `dot: true`).
     Picomatch,
+    /// GitHub Actions `paths` / `paths-ignore`.
     Github,
+    /// GitLab `rules:changes` (Ruby `File.fnmatch?`).
     Gitlab,
 }
 
-impl std::str::FromStr for Dialect {
+impl FromStr for Dialect {
     type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+
+    fn from_str(s: &str) -> Result<Dialect, String> {
         match s {
             "picomatch" => Ok(Dialect::Picomatch),
             "github" => Ok(Dialect::Github),
             "gitlab" => Ok(Dialect::Gitlab),
-            _ => Err(format!(
-                "unknown glob dialect '{s}' (expected picomatch, github or gitlab)"
+            other => Err(format!(
+                "unknown glob dialect '{other}' (expected picomatch, github or gitlab)"
             )),
         }
     }
 }
 
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dialect::Picomatch => "picomatch",
+            Dialect::Github => "github",
+            Dialect::Gitlab => "gitlab",
+        })
+    }
+}
+
+/// A pattern that cannot be compiled, with the 0-based character index of the problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GlobError {
     pub pattern: String,
@@ -29,8 +72,18 @@ pub struct GlobError {
     pub message: String,
 }
 
-impl std::fmt::Display for GlobError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl GlobError {
+    fn new(pattern: &str, position: usize, message: impl Into<String>) -> GlobError {
+        GlobError {
+            pattern: pattern.to_string(),
+            position,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for GlobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "invalid glob '{}' at character {}: {}",
@@ -42,84 +95,3 @@ impl std::fmt::Display for GlobError {
 }
 
 impl std::error::Error for GlobError {}
-
-pub struct GlobSet {
-    set: RegexSet,
-    negated: Vec<bool>,
-}
-
-impl GlobSet {
-    pub fn new(_dialect: Dialect, patterns: &[&str]) -> Result<GlobSet, GlobError> {
-        let mut res = Vec::new();
-        let mut negated = Vec::new();
-        for p in patterns {
-            let (neg, body) = match p.strip_prefix('!') {
-                Some(b) => (true, b),
-                None => (false, *p),
-            };
-            let body = body.strip_prefix("./").unwrap_or(body);
-            let mut re = String::from("^");
-            let chars: Vec<char> = body.chars().collect();
-            let mut i = 0;
-            while i < chars.len() {
-                let c = chars[i];
-                if c == '*' && chars.get(i + 1) == Some(&'*') {
-                    if chars.get(i + 2) == Some(&'/') {
-                        re.push_str("(?:.*/)?");
-                        i += 3;
-                        continue;
-                    }
-                    re.push_str(".*");
-                    i += 2;
-                    continue;
-                }
-                match c {
-                    '*' => re.push_str("[^/]*"),
-                    '?' => re.push_str("[^/]"),
-                    '[' => {
-                        return Err(GlobError {
-                            pattern: p.to_string(),
-                            position: i,
-                            message: "classes unsupported in stand-in".into(),
-                        })
-                    }
-                    c => re.push_str(&regex::escape(&c.to_string())),
-                }
-                i += 1;
-            }
-            if re.ends_with("/.*") {
-                re.truncate(re.len() - 3);
-                re.push_str("(?:/.*)?");
-            }
-            re.push('$');
-            res.push(re);
-            negated.push(neg);
-        }
-        let set = RegexSet::new(&res).map_err(|e| GlobError {
-            pattern: patterns.join(","),
-            position: 0,
-            message: e.to_string(),
-        })?;
-        Ok(GlobSet { set, negated })
-    }
-
-    pub fn len(&self) -> usize {
-        self.negated.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.negated.is_empty()
-    }
-
-    pub fn is_negated(&self, i: usize) -> bool {
-        self.negated[i]
-    }
-
-    pub fn matches_into(&self, path: &str, out: &mut Vec<bool>) {
-        out.clear();
-        out.resize(self.len(), false);
-        for i in self.set.matches(path).iter() {
-            out[i] = true;
-        }
-    }
-}
