@@ -153,11 +153,23 @@ impl Git {
         (!line.is_empty()).then_some(line)
     }
 
-    /// True when the folder is inside a git work tree.
-    pub fn is_repo(&self) -> bool {
-        self.run_line(&["rev-parse", "--is-inside-work-tree"])
-            .as_deref()
-            == Some("true")
+    /// One call for the two questions every run asks first: is this a work tree, and
+    /// which branch is checked out (`None` when detached or unborn).
+    pub fn probe(&self) -> (bool, Option<String>) {
+        let Ok(out) = self.output(&["rev-parse", "--is-inside-work-tree", "--abbrev-ref", "HEAD"])
+        else {
+            return (false, None);
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        if lines.next() != Some("true") {
+            return (false, None);
+        }
+        let branch = lines
+            .next()
+            .filter(|b| out.status.success() && *b != "HEAD")
+            .map(str::to_string);
+        (true, branch)
     }
 
     /// The commit SHA a revision names, if it exists locally.
@@ -172,14 +184,9 @@ impl Git {
         ])
     }
 
-    /// The checked-out branch, else the exact tag, else the HEAD SHA (paths-filter's
-    /// `getCurrentRef`).
-    pub fn current_ref(&self) -> Option<String> {
-        if let Some(branch) = self.run_line(&["rev-parse", "--abbrev-ref", "HEAD"]) {
-            if branch != "HEAD" {
-                return Some(branch);
-            }
-        }
+    /// For a detached HEAD: the exact tag, else the HEAD SHA (the rest of paths-filter's
+    /// `getCurrentRef`, after the branch that [`Git::probe`] reports).
+    pub fn detached_ref(&self) -> Option<String> {
         self.run_line(&["describe", "--tags", "--exact-match"])
             .or_else(|| self.run_line(&["rev-parse", "HEAD"]))
     }

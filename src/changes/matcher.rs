@@ -34,16 +34,60 @@ impl FromStr for Quantifier {
     }
 }
 
+/// A status set as a bit mask (see [`status_bit`]); `ANY` for rules without statuses.
+type StatusMask = u8;
+const ANY: StatusMask = u8::MAX;
+
+/// The bit of a rule status name; unknown names get a bit no file ever has.
+fn status_bit(name: &str) -> StatusMask {
+    match name {
+        "added" => 1,
+        "modified" => 2,
+        "deleted" => 4,
+        "renamed" => 8,
+        "copied" => 16,
+        "changed" => 32,
+        "unchanged" => 64,
+        _ => 128,
+    }
+}
+
+/// The bit of a file's status (0 for kinds paths-filter leaves without a status).
+fn file_bit(status: Option<&str>) -> StatusMask {
+    status.map(status_bit).filter(|b| *b != 128).unwrap_or(0)
+}
+
 struct CompiledRule {
-    statuses: Option<Vec<String>>,
-    /// Indices into the glob set.
-    patterns: Vec<usize>,
+    mask: StatusMask,
+    /// Globs that match when their body matches.
+    pos: Vec<usize>,
+    /// Globs with a leading `!`: they match when their body does not.
+    neg: Vec<usize>,
+    /// All globs in written order with their negation (GitHub's ordered semantics).
+    ordered: Vec<(usize, bool)>,
+}
+
+impl CompiledRule {
+    #[inline]
+    fn holds(&self, fbit: StatusMask, bits: &[bool]) -> bool {
+        (self.mask & fbit != 0 || self.mask == ANY)
+            && (self.pos.iter().any(|&p| bits[p]) || self.neg.iter().any(|&p| !bits[p]))
+    }
+}
+
+struct CompiledFilter {
+    rules: Vec<CompiledRule>,
+    /// No negated glob and `some`: the filter matches exactly when one of its globs
+    /// matches (with its status), so only globs that hit need looking at.
+    sparse: bool,
 }
 
 /// Filters compiled for matching.
 pub struct Matcher {
     set: GlobSet,
-    filters: Vec<Vec<CompiledRule>>,
+    filters: Vec<CompiledFilter>,
+    /// For each glob: the (filter, rule) it belongs to, for sparse filters only.
+    owners: Vec<Option<(u32, u32)>>,
     dialect: Dialect,
     quantifier: Quantifier,
 }
@@ -65,23 +109,14 @@ impl Matcher {
         quantifier: Quantifier,
     ) -> Result<Matcher, PatternError> {
         let mut patterns: Vec<&str> = Vec::new();
-        let mut owners: Vec<(usize, usize, usize)> = Vec::new();
-        let mut compiled = Vec::with_capacity(filters.len());
+        let mut where_: Vec<(usize, usize, usize)> = Vec::new();
         for (fi, filter) in filters.iter().enumerate() {
-            let mut rules = Vec::with_capacity(filter.rules.len());
             for (ri, rule) in filter.rules.iter().enumerate() {
-                let mut idx = Vec::with_capacity(rule.patterns.len());
                 for (pi, p) in rule.patterns.iter().enumerate() {
-                    idx.push(patterns.len());
                     patterns.push(p);
-                    owners.push((fi, ri, pi));
+                    where_.push((fi, ri, pi));
                 }
-                rules.push(CompiledRule {
-                    statuses: rule.statuses.clone(),
-                    patterns: idx,
-                });
             }
-            compiled.push(rules);
         }
         let set = match GlobSet::new(dialect, &patterns) {
             Ok(set) => set,
@@ -91,7 +126,7 @@ impl Matcher {
                     .iter()
                     .position(|p| GlobSet::new(dialect, &[p]).is_err())
                     .unwrap_or(0);
-                let (filter, rule, pattern) = owners.get(at).copied().unwrap_or_default();
+                let (filter, rule, pattern) = where_.get(at).copied().unwrap_or_default();
                 return Err(PatternError {
                     filter,
                     rule,
@@ -100,9 +135,49 @@ impl Matcher {
                 });
             }
         };
+        let mut owners = vec![None; patterns.len()];
+        let mut next = 0;
+        let mut compiled = Vec::with_capacity(filters.len());
+        for (fi, filter) in filters.iter().enumerate() {
+            let mut rules = Vec::with_capacity(filter.rules.len());
+            for rule in &filter.rules {
+                let mask = match &rule.statuses {
+                    None => ANY,
+                    Some(list) => list.iter().fold(0, |m, s| m | status_bit(s)),
+                };
+                let mut r = CompiledRule {
+                    mask,
+                    pos: Vec::new(),
+                    neg: Vec::new(),
+                    ordered: Vec::new(),
+                };
+                for _ in &rule.patterns {
+                    let negated = set.is_negated(next);
+                    if negated {
+                        r.neg.push(next)
+                    } else {
+                        r.pos.push(next)
+                    }
+                    r.ordered.push((next, negated));
+                    next += 1;
+                }
+                rules.push(r);
+            }
+            let has_neg = rules.iter().any(|r| !r.neg.is_empty());
+            let sparse = !has_neg && (quantifier == Quantifier::Some || dialect == Dialect::Github);
+            if sparse {
+                for (ri, r) in rules.iter().enumerate() {
+                    for &p in &r.pos {
+                        owners[p] = Some((fi as u32, ri as u32));
+                    }
+                }
+            }
+            compiled.push(CompiledFilter { rules, sparse });
+        }
         Ok(Matcher {
             set,
             filters: compiled,
+            owners,
             dialect,
             quantifier,
         })
@@ -111,53 +186,65 @@ impl Matcher {
     /// For each filter, the indices of the files that match it (in file order).
     pub fn match_all(&self, files: &[Change]) -> Vec<Vec<usize>> {
         let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.filters.len()];
+        // The last file each filter was added for, so a file is listed once per filter.
+        let mut stamp: Vec<usize> = vec![usize::MAX; self.filters.len()];
+        let dense: Vec<usize> = (0..self.filters.len())
+            .filter(|&i| !self.filters[i].sparse)
+            .collect();
         let mut bits = Vec::with_capacity(self.set.len());
         let mut old_bits = Vec::with_capacity(self.set.len());
         for (fi, file) in files.iter().enumerate() {
+            let fbit = file_bit(file.status.rule_name());
             self.set.matches_into(&file.path, &mut bits);
-            let status = file.status.rule_name();
             if let Some(from) = &file.from {
                 self.set.matches_into(from, &mut old_bits);
             }
-            for (i, rules) in self.filters.iter().enumerate() {
-                let mut matched = self.eval(rules, status, &bits);
+            // Sparse filters: only the globs that hit.
+            for names in [Some(&bits), file.from.as_ref().map(|_| &old_bits)]
+                .into_iter()
+                .flatten()
+            {
+                for (p, _) in names.iter().enumerate().filter(|(_, hit)| **hit) {
+                    if let Some((f, r)) = self.owners[p] {
+                        let (f, r) = (f as usize, r as usize);
+                        let mask = self.filters[f].rules[r].mask;
+                        if stamp[f] != fi && (mask & fbit != 0 || mask == ANY) {
+                            stamp[f] = fi;
+                            hits[f].push(fi);
+                        }
+                    }
+                }
+            }
+            for &f in &dense {
+                let rules = &self.filters[f].rules;
+                let mut matched = self.eval(rules, fbit, &bits);
                 if !matched && file.from.is_some() {
-                    matched = self.eval(rules, status, &old_bits);
+                    matched = self.eval(rules, fbit, &old_bits);
                 }
                 if matched {
-                    hits[i].push(fi);
+                    hits[f].push(fi);
                 }
             }
         }
         hits
     }
 
-    fn eval(&self, rules: &[CompiledRule], status: Option<&str>, bits: &[bool]) -> bool {
-        let status_ok = |r: &CompiledRule| match &r.statuses {
-            None => true,
-            Some(list) => status.is_some_and(|s| list.iter().any(|x| x == s)),
-        };
+    fn eval(&self, rules: &[CompiledRule], fbit: StatusMask, bits: &[bool]) -> bool {
         if self.dialect == Dialect::Github {
-            // GitHub's paths semantics: patterns in order, a later match overrides.
+            // GitHub's paths semantics: globs in order, a later match overrides.
             let mut included = false;
-            for rule in rules.iter().filter(|r| status_ok(r)) {
-                for &p in &rule.patterns {
+            for rule in rules.iter().filter(|r| r.mask & fbit != 0 || r.mask == ANY) {
+                for &(p, negated) in &rule.ordered {
                     if bits[p] {
-                        included = !self.set.is_negated(p);
+                        included = !negated;
                     }
                 }
             }
             return included;
         }
-        let rule_ok = |r: &CompiledRule| {
-            status_ok(r)
-                && r.patterns
-                    .iter()
-                    .any(|&p| bits[p] != self.set.is_negated(p))
-        };
         match self.quantifier {
-            Quantifier::Some => rules.iter().any(rule_ok),
-            Quantifier::Every => rules.iter().all(rule_ok),
+            Quantifier::Some => rules.iter().any(|r| r.holds(fbit, bits)),
+            Quantifier::Every => rules.iter().all(|r| r.holds(fbit, bits)),
         }
     }
 }

@@ -151,6 +151,7 @@ pub fn changed_files(
         ctx,
         opts,
         platform,
+        branch: None,
     };
     finder.run()
 }
@@ -160,13 +161,17 @@ struct Finder<'a> {
     ctx: &'a EventContext,
     opts: &'a SourceOptions,
     platform: &'a mut Platform,
+    /// The checked-out branch, from the first git call.
+    branch: Option<String>,
 }
 
 impl Finder<'_> {
     fn run(&mut self) -> Result<Changeset, Failure> {
         let opts = self.opts;
         let ctx = self.ctx;
-        if !self.git.is_repo() {
+        let (is_repo, branch) = self.git.probe();
+        self.branch = branch;
+        if !is_repo {
             if ctx.is_pull_request() && opts.token.is_some() {
                 self.platform.info(
                     "No git repository here: asking the GitHub API for the pull request's files",
@@ -276,7 +281,7 @@ impl Finder<'_> {
     fn generic(&mut self) -> Result<Changeset, Failure> {
         let opts = self.opts;
         let ctx = self.ctx;
-        let current = self.git.current_ref();
+        let current = self.branch.clone().or_else(|| self.git.detached_ref());
         let head_name = opts
             .git_ref
             .clone()
@@ -334,9 +339,12 @@ impl Finder<'_> {
             if before == NULL_SHA {
                 return self.first_push(&head, &head_name, &base_name, default_branch.as_deref());
             }
-            if self.git.commit_sha(&before).is_none() {
-                let _ = self.fetch_commit(&before);
+            // The common case first: both commits are here (one git call).
+            if let Ok(files) = self.git.diff(&before, &head, false, opts.renames) {
+                let comparison = format!("{}..{}", short(&before), short(&head));
+                return Ok(Changeset { files, comparison });
             }
+            let _ = self.fetch_commit(&before);
             if self.git.commit_sha(&before).is_none() {
                 if git::is_sha(&base_name) && opts.base.is_some() {
                     return Err(Failure::input(
@@ -391,7 +399,7 @@ impl Finder<'_> {
         let files = self.git.diff(base, head, false, self.opts.renames)?;
         Ok(Changeset {
             files,
-            comparison: format!("{}..{}", short(self.git, base), short(self.git, head)),
+            comparison: format!("{}..{}", short(base), short(head)),
         })
     }
 
@@ -407,7 +415,7 @@ impl Finder<'_> {
         let files = self.git.diff(base, head, true, self.opts.renames)?;
         Ok(Changeset {
             files,
-            comparison: format!("{}...{}", short(self.git, base), short(self.git, head)),
+            comparison: format!("{}...{}", short(base), short(head)),
         })
     }
 
@@ -579,16 +587,11 @@ fn is_missing_ref(err: &anyhow::Error) -> bool {
         || text.contains("remote error: upload-pack")
 }
 
-fn short(git: &Git, rev: &str) -> String {
+fn short(rev: &str) -> String {
     let name = rev.strip_prefix("refs/remotes/").unwrap_or(rev);
     let name = git::short_name(name);
     if git::is_sha(name) {
         return name[..12].to_string();
-    }
-    if name == "HEAD" {
-        if let Some(sha) = git.commit_sha("HEAD") {
-            return sha[..12.min(sha.len())].to_string();
-        }
     }
     name.to_string()
 }
