@@ -45,35 +45,45 @@ impl ListFormat {
     where
         I: IntoIterator<Item = &'a str>,
     {
-        let mut out = String::new();
+        let escaped: Vec<String> = names.into_iter().map(|n| self.escape_item(n)).collect();
+        self.join(escaped.iter().map(String::as_str))
+    }
+
+    /// One name escaped for this format (escape each file once, join per filter).
+    pub fn escape_item(self, name: &str) -> String {
+        let mut out = String::with_capacity(name.len() + 2);
         match self {
-            ListFormat::None | ListFormat::Json => {
-                out.push('[');
-                for (i, name) in names.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    json_string(name, &mut out);
-                }
-                out.push(']');
-            }
-            ListFormat::Csv => join_with(names, ",", csv_escape, &mut out),
-            ListFormat::Shell => join_with(names, " ", shell_escape, &mut out),
-            ListFormat::Escape => join_with(names, " ", backslash_escape, &mut out),
+            ListFormat::None | ListFormat::Json => json_string(name, &mut out),
+            ListFormat::Csv => csv_escape(name, &mut out),
+            ListFormat::Shell => shell_escape(name, &mut out),
+            ListFormat::Escape => backslash_escape(name, &mut out),
         }
         out
     }
-}
 
-fn join_with<'a, I>(names: I, sep: &str, escape: fn(&str, &mut String), out: &mut String)
-where
-    I: IntoIterator<Item = &'a str>,
-{
-    for (i, name) in names.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str(sep);
+    /// Joins names escaped by [`ListFormat::escape_item`] into the list.
+    pub fn join<'a, I>(self, escaped: I) -> String
+    where
+        I: IntoIterator<Item = &'a str>,
+        I::IntoIter: Clone,
+    {
+        let items = escaped.into_iter();
+        let (sep, open, close) = match self {
+            ListFormat::None | ListFormat::Json => (",", "[", "]"),
+            ListFormat::Csv => (",", "", ""),
+            ListFormat::Shell | ListFormat::Escape => (" ", "", ""),
+        };
+        let len: usize = items.clone().map(|s| s.len() + 1).sum::<usize>() + 2;
+        let mut out = String::with_capacity(len);
+        out.push_str(open);
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push_str(sep);
+            }
+            out.push_str(item);
         }
-        escape(name, out);
+        out.push_str(close);
+        out
     }
 }
 
@@ -81,6 +91,11 @@ where
 /// characters; non-ASCII verbatim).
 pub fn json_string(s: &str, out: &mut String) {
     out.push('"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, c) in s.char_indices() {
         let esc: Option<&str> = match c {

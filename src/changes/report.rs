@@ -30,6 +30,17 @@ pub fn build(
     let mut report = Report::default();
     let mut changed: Vec<&str> = Vec::new();
     platform.info("Results:");
+    // Each changed file is escaped once; filters join the pieces (200 filters over the
+    // same 13,000 files would otherwise escape every name 200 times).
+    let wants_list = opts.list_files != ListFormat::None || opts.output_dir.is_some();
+    let escaped: Vec<String> = if wants_list {
+        files
+            .iter()
+            .map(|f| opts.list_files.escape_item(&f.path))
+            .collect()
+    } else {
+        Vec::new()
+    };
     for (filter, idx) in filters.iter().zip(hits) {
         let name = filter.name.as_str();
         let matched = !idx.is_empty();
@@ -40,8 +51,12 @@ pub fn build(
         report.set(name, if matched { "true" } else { "false" });
         report.set(format!("{name}_count"), idx.len().to_string());
         let names = || idx.iter().map(|&i| files[i].path.as_str());
+        let list = || {
+            opts.list_files
+                .join(idx.iter().map(|&i| escaped[i].as_str()))
+        };
         if opts.list_files != ListFormat::None {
-            report.set(format!("{name}_files"), opts.list_files.render(names()));
+            report.set(format!("{name}_files"), list());
         }
         if let Some(dir) = &opts.output_dir {
             let path = dir.join(format!(
@@ -49,9 +64,7 @@ pub fn build(
                 file_safe(name),
                 opts.list_files.extension()
             ));
-            report
-                .files
-                .push((path.clone(), opts.list_files.render(names()).into_bytes()));
+            report.files.push((path.clone(), list().into_bytes()));
             report.set(format!("{name}_files_path"), path.to_string_lossy());
         }
         if opts.list_dirs {
