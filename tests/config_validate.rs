@@ -40,7 +40,12 @@ fn validate_fixture(name: &str) -> (i32, Vec<String>, String) {
 fn top_level_keys() -> String {
     let out = shipgate_in(&root(), &["config", "schema"], &[]);
     let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let keys: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(keys[..3], ["version", "tiers", "environments"]);
     keys.join(", ")
 }
@@ -123,7 +128,10 @@ fn unknown_tiers_groups_environments_and_gates_are_all_reported() {
 fn a_yaml_syntax_error_stops_at_its_position() {
     let (code, errors, _) = validate_fixture("syntax-error.yml");
     assert_eq!(code, 2);
-    assert_eq!(errors, ["@3:13: input 'config': invalid YAML: illegal placement of ':' indicator"]);
+    assert_eq!(
+        errors,
+        ["@3:13: input 'config': invalid YAML: illegal placement of ':' indicator"]
+    );
 }
 
 #[test]
@@ -140,7 +148,11 @@ fn locally_each_error_is_followed_by_its_source_line_and_a_caret() {
 #[test]
 fn on_github_every_error_is_one_annotation_line_and_excerpts_follow() {
     let rel = "tests/fixtures/config/duplicates.yml";
-    let out = shipgate_in(&root(), &["config", "validate", "--config", rel], &[("GITHUB_ACTIONS", "true")]);
+    let out = shipgate_in(
+        &root(),
+        &["config", "validate", "--config", rel],
+        &[("GITHUB_ACTIONS", "true")],
+    );
     assert_eq!(out.status.code(), Some(2));
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
@@ -153,12 +165,21 @@ fn on_github_every_error_is_one_annotation_line_and_excerpts_follow() {
         ]
     );
     assert_eq!(lines[4], "--> tests/fixtures/config/duplicates.yml:2:31");
-    assert!(out.stdout.contains("6 |   - name: staging\n  |           ^^^^^^^\n"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("6 |   - name: staging\n  |           ^^^^^^^\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn a_missing_file_or_no_file_is_exit_2_with_what_to_do() {
-    let out = shipgate_in(&root(), &["config", "validate", "--config", "nope.yml"], &[]);
+    let out = shipgate_in(
+        &root(),
+        &["config", "validate", "--config", "nope.yml"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     out.assert_contains("input 'config': nope.yml does not exist or is not a file");
     let repo = peers::Repo::new();
@@ -177,7 +198,11 @@ fn the_file_is_found_from_a_subfolder_of_the_repository() {
     )
     .unwrap();
     std::fs::create_dir_all(repo.path().join("services/api")).unwrap();
-    let out = shipgate_in(&repo.path().join("services/api"), &["config", "validate"], &[]);
+    let out = shipgate_in(
+        &repo.path().join("services/api"),
+        &["config", "validate"],
+        &[],
+    );
     out.assert_success();
     out.assert_contains("is valid: 3 environments (dev → staging → prod), 1 tier (main), 2 groups, 4 components, 1 gate, 1 approver group");
 }
@@ -185,7 +210,11 @@ fn the_file_is_found_from_a_subfolder_of_the_repository() {
 #[test]
 fn every_example_is_valid() {
     for example in EXAMPLES {
-        let out = shipgate_in(&root().join("examples").join(example), &["config", "validate"], &[]);
+        let out = shipgate_in(
+            &root().join("examples").join(example),
+            &["config", "validate"],
+            &[],
+        );
         out.assert_success();
         out.assert_contains(".shipgate.yml is valid:");
     }
@@ -202,7 +231,10 @@ fn the_published_schema_file_is_the_generated_one() {
     );
     let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
-    assert_eq!(schema["required"], serde_json::json!(["version", "tiers", "environments"]));
+    assert_eq!(
+        schema["required"],
+        serde_json::json!(["version", "tiers", "environments"])
+    );
 }
 
 fn check_jsonschema(files: &[&Path]) -> Outcome {
@@ -211,15 +243,23 @@ fn check_jsonschema(files: &[&Path]) -> Outcome {
     out.assert_success();
     std::fs::write(schema.path(), &out.stdout).unwrap();
     let mut cmd = Command::new(peer("check-jsonschema"));
-    clean_env(&mut cmd).arg("--schemafile").arg(schema.path()).args(files);
+    clean_env(&mut cmd)
+        .arg("--schemafile")
+        .arg(schema.path())
+        .args(files);
     run(&mut cmd, LIMIT)
 }
 
 #[test]
 fn the_schema_validates_every_example() {
-    let files: Vec<_> = EXAMPLES.iter().map(|e| root().join("examples").join(e).join(".shipgate.yml")).collect();
+    let files: Vec<_> = EXAMPLES
+        .iter()
+        .map(|e| root().join("examples").join(e).join(".shipgate.yml"))
+        .collect();
     let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-    check_jsonschema(&refs).assert_success().assert_contains("ok -- validation done");
+    check_jsonschema(&refs)
+        .assert_success()
+        .assert_contains("ok -- validation done");
 }
 
 #[test]

@@ -36,7 +36,10 @@ fn snapshot(name: &str, actual: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!("no snapshot {}: review the output and run with SHIPGATE_BLESS=1\n{actual}", path.display())
+        panic!(
+            "no snapshot {}: review the output and run with SHIPGATE_BLESS=1\n{actual}",
+            path.display()
+        )
     });
     if expected != actual {
         let mut diff = String::new();
@@ -44,7 +47,12 @@ fn snapshot(name: &str, actual: &str) {
         for i in 0..e.len().max(a.len()) {
             match (e.get(i), a.get(i)) {
                 (Some(x), Some(y)) if x == y => {}
-                (x, y) => diff.push_str(&format!("line {}:\n  - {}\n  + {}\n", i + 1, x.unwrap_or(&""), y.unwrap_or(&""))),
+                (x, y) => diff.push_str(&format!(
+                    "line {}:\n  - {}\n  + {}\n",
+                    i + 1,
+                    x.unwrap_or(&""),
+                    y.unwrap_or(&"")
+                )),
             }
         }
         panic!("{} differs from the plan:\n{diff}", path.display());
@@ -84,7 +92,10 @@ fn names(dir: &Path, args: &[&str]) -> Vec<String> {
 fn data_platform_plans() {
     every_environment_and_tier(
         "data-platform",
-        &[("staging", &["experimental", "stable"]), ("prod", &["stable"])],
+        &[
+            ("staging", &["experimental", "stable"]),
+            ("prod", &["stable"]),
+        ],
     );
 }
 
@@ -96,13 +107,35 @@ fn data_platform_prod_gets_stable_minus_housing() {
     assert_eq!((staging.len(), prod.len()), (112, 74));
     let out = plan(&dir, &["--env", "prod", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let groups: Vec<&str> = json["by_group"].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(groups, ["parking", "revenues", "benefits", "planning", "env_services", "customer_services", "finance"]);
+    let groups: Vec<&str> = json["by_group"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            "parking",
+            "revenues",
+            "benefits",
+            "planning",
+            "env_services",
+            "customer_services",
+            "finance"
+        ]
+    );
     assert_eq!(json["disabled_groups"][0]["group"], "housing");
     assert!(!prod.contains(&"ml_parking_predictions".to_string()));
     assert!(prod.contains(&"Cash_Collection_Date".to_string()));
-    assert_eq!(names(&dir, &["--env", "staging", "--tier", "experimental"]).len(), 25);
-    assert_eq!(names(&dir, &["--env", "staging", "--tier", "stable"]).len(), 87);
+    assert_eq!(
+        names(&dir, &["--env", "staging", "--tier", "experimental"]).len(),
+        25
+    );
+    assert_eq!(
+        names(&dir, &["--env", "staging", "--tier", "stable"]).len(),
+        87
+    );
 }
 
 #[test]
@@ -125,13 +158,24 @@ fn four_envs_gitlab_accounts_and_overrides() {
     let prod1: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(prod1["account"], "222222222222");
     assert_eq!(prod1["gate"], "prod-approval");
-    assert_eq!(prod1["variables"], serde_json::json!({"region": "eu-west-2", "log_level": "info"}));
+    assert_eq!(
+        prod1["variables"],
+        serde_json::json!({"region": "eu-west-2", "log_level": "info"})
+    );
     let out = plan(&dir, &["--env", "qa1", "--format", "json"]);
     let qa1: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(qa1["account"], "111111111111");
     assert_eq!(
         names(&dir, &["--env", "preprod1"]),
-        ["payments-api", "payments-worker", "refunds", "fraud-scoring", "accounts-api", "statements", "edge-proxy"]
+        [
+            "payments-api",
+            "payments-worker",
+            "refunds",
+            "fraud-scoring",
+            "accounts-api",
+            "statements",
+            "edge-proxy"
+        ]
     );
 }
 
@@ -139,14 +183,21 @@ fn four_envs_gitlab_accounts_and_overrides() {
 fn web_service_plans() {
     every_environment_and_tier(
         "web-service",
-        &[("dev", &["main"]), ("staging", &["main"]), ("prod", &["main"])],
+        &[
+            ("dev", &["main"]),
+            ("staging", &["main"]),
+            ("prod", &["main"]),
+        ],
     );
 }
 
 #[test]
 fn web_service_prod_holds_back_search_and_pins_the_worker() {
     let dir = example("web-service");
-    assert_eq!(names(&dir, &["--env", "staging"]), ["web", "api", "worker", "search"]);
+    assert_eq!(
+        names(&dir, &["--env", "staging"]),
+        ["web", "api", "worker", "search"]
+    );
     assert_eq!(names(&dir, &["--env", "prod"]), ["web", "api", "worker"]);
     let out = plan(&dir, &["--env", "staging", "--diff", "prod"]);
     out.assert_success();
@@ -166,14 +217,21 @@ struct Workspace {
 impl Workspace {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::copy(example("data-platform").join(".shipgate.yml"), dir.path().join(".shipgate.yml")).unwrap();
+        std::fs::copy(
+            example("data-platform").join(".shipgate.yml"),
+            dir.path().join(".shipgate.yml"),
+        )
+        .unwrap();
         Workspace { dir }
     }
 
     fn edit(&self, from: &str, to: &str) {
         let path = self.dir.path().join(".shipgate.yml");
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "the example no longer contains {from:?}");
+        assert!(
+            text.contains(from),
+            "the example no longer contains {from:?}"
+        );
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     }
 
@@ -206,7 +264,11 @@ fn seed_walkthrough_add_promote_switch_off_hotfix() {
     assert!(ws.names(&["--env", "prod"]).contains(&job));
     let out = plan(ws.dir.path(), &["--env", "prod", "--format", "tfvars-json"]);
     let tfvars: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert!(tfvars["enabled_jobs"].as_array().unwrap().iter().any(|j| j == "parking_permit_renewals"));
+    assert!(tfvars["enabled_jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|j| j == "parking_permit_renewals"));
 
     // 3. Switch a department off in prod in one line: parking leaves prod, stays in staging.
     ws.edit(
@@ -214,7 +276,11 @@ fn seed_walkthrough_add_promote_switch_off_hotfix() {
         "      parking: { enabled: false, reason: \"ticket feed outage\" }\n      housing: { enabled: false,",
     );
     let prod = ws.names(&["--env", "prod"]);
-    assert!(prod.iter().all(|n| n != &job && !n.starts_with("parking_") && n != "Cash_Collection_Date"), "{prod:?}");
+    assert!(
+        prod.iter()
+            .all(|n| n != &job && !n.starts_with("parking_") && n != "Cash_Collection_Date"),
+        "{prod:?}"
+    );
     assert!(ws.names(&["--env", "staging"]).contains(&job));
 
     // 4. A hotfix deploys only the stable tier.

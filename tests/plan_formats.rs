@@ -34,7 +34,11 @@ fn plan_json(dir: &Path, args: &[&str]) -> Value {
 
 fn terraform() -> PathBuf {
     let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("terraform")).find(|t| t.is_file()))
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("terraform"))
+                .find(|t| t.is_file())
+        })
         .unwrap_or_default();
     on_path.unwrap_or_else(|| {
         panic!("terraform is not on PATH: install Terraform >= 1.3 (e.g. the HashiCorp apt repository or release zip)")
@@ -66,7 +70,10 @@ output "bucket" { value = var.glue_scripts_bucket }
 "#,
     )
     .unwrap();
-    let out = plan(&example("data-platform"), &["--env", "prod", "--format", "tfvars-json"]);
+    let out = plan(
+        &example("data-platform"),
+        &["--env", "prod", "--format", "tfvars-json"],
+    );
     out.assert_success();
     std::fs::write(work.path().join("plan.auto.tfvars.json"), &out.stdout).unwrap();
     let tf = terraform();
@@ -99,7 +106,10 @@ output "bucket" { value = var.glue_scripts_bucket }
 
 #[test]
 fn tfvars_json_has_the_names_a_terraform_user_declares() {
-    let tfvars = plan_json(&example("four-envs-gitlab"), &["--env", "prod1", "--format", "tfvars-json"]);
+    let tfvars = plan_json(
+        &example("four-envs-gitlab"),
+        &["--env", "prod1", "--format", "tfvars-json"],
+    );
     assert_eq!(
         tfvars,
         json!({
@@ -113,18 +123,27 @@ fn tfvars_json_has_the_names_a_terraform_user_declares() {
         })
     );
     let keys: Vec<String> = tfvars.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys[..4], ["environment", "account", "tiers", "enabled_components"]);
+    assert_eq!(
+        keys[..4],
+        ["environment", "account", "tiers", "enabled_components"]
+    );
 }
 
 #[test]
 fn json_is_the_whole_plan_with_reasons() {
-    let plan = plan_json(&example("web-service"), &["--env", "prod", "--format", "json"]);
+    let plan = plan_json(
+        &example("web-service"),
+        &["--env", "prod", "--format", "json"],
+    );
     assert_eq!(plan["environment"], "prod");
     assert_eq!(plan["count"], 3);
     assert_eq!(plan["total"], 4);
     assert_eq!(plan["gate"], "prod");
     assert_eq!(plan["url"], "https://shop.example.com");
-    assert_eq!(plan["variables"], json!({"replicas": 6, "feature_search_v2": false}));
+    assert_eq!(
+        plan["variables"],
+        json!({"replicas": 6, "feature_search_v2": false})
+    );
     assert_eq!(
         plan["components"][2],
         json!({"name": "worker", "tier": "main", "group": "backend", "version": "1.8.2",
@@ -136,7 +155,10 @@ fn json_is_the_whole_plan_with_reasons() {
                 "detail": "switched off in prod: search v2 not launched yet"}])
     );
     assert_eq!(plan["by_tier"], json!({"main": ["web", "api", "worker"]}));
-    assert_eq!(plan["by_group"], json!({"storefront": ["web"], "backend": ["api", "worker"]}));
+    assert_eq!(
+        plan["by_group"],
+        json!({"storefront": ["web"], "backend": ["api", "worker"]})
+    );
 }
 
 #[test]
@@ -159,8 +181,16 @@ fn github_format_writes_step_outputs_and_a_job_summary_from_inputs() {
     );
     let matrix: Value = serde_json::from_str(run.get("matrix")).unwrap();
     assert_eq!(matrix["component"].as_array().unwrap().len(), 7);
-    assert_eq!(run.get("variables"), r#"{"region":"eu-west-2","log_level":"info"}"#);
-    assert!(run.summary.starts_with("### Plan for `preprod1`: 7 of 8 components\n"), "{}", run.summary);
+    assert_eq!(
+        run.get("variables"),
+        r#"{"region":"eu-west-2","log_level":"info"}"#
+    );
+    assert!(
+        run.summary
+            .starts_with("### Plan for `preprod1`: 7 of 8 components\n"),
+        "{}",
+        run.summary
+    );
     assert!(run.summary.contains("| fraud-scoring | experimental | payments | (switched on: pre-production trial, CHG-2231) |"), "{}", run.summary);
 }
 
@@ -178,7 +208,10 @@ fn flags_win_over_inputs() {
 
 #[test]
 fn dotenv_lines_for_gitlab() {
-    let out = plan(&example("four-envs-gitlab"), &["--env", "qa1", "--format", "dotenv"]);
+    let out = plan(
+        &example("four-envs-gitlab"),
+        &["--env", "qa1", "--format", "dotenv"],
+    );
     out.assert_success();
     assert_eq!(
         out.stdout,
@@ -199,7 +232,10 @@ log_level=debug
 
 #[test]
 fn markdown_is_a_table_with_what_is_left_out() {
-    let out = plan(&example("web-service"), &["--env", "prod", "--format", "markdown"]);
+    let out = plan(
+        &example("web-service"),
+        &["--env", "prod", "--format", "markdown"],
+    );
     out.assert_success();
     assert_eq!(
         out.stdout,
@@ -227,7 +263,10 @@ Tiers: `main` · Gate: `prod` · URL: https://shop.example.com
 #[test]
 fn diff_shows_what_promotion_adds_and_removes_in_every_format() {
     let dir = example("four-envs-gitlab");
-    let diff = plan_json(&dir, &["--env", "qa1", "--diff", "preprod1", "--format", "json"]);
+    let diff = plan_json(
+        &dir,
+        &["--env", "qa1", "--diff", "preprod1", "--format", "json"],
+    );
     assert_eq!(diff["from"], "qa1");
     assert_eq!(diff["to"], "preprod1");
     assert_eq!(diff["added"], json!([]));
@@ -259,7 +298,17 @@ fn diff_shows_what_promotion_adds_and_removes_in_every_format() {
     assert_eq!(run.get("has_changes"), "true");
     assert!(run.summary.contains("| − | fraud-scoring | experimental | payments | prod1 does not receive tier experimental |"), "{}", run.summary);
 
-    let out = plan(&dir, &["--env", "preprod1", "--diff", "prod1", "--format", "tfvars-json"]);
+    let out = plan(
+        &dir,
+        &[
+            "--env",
+            "preprod1",
+            "--diff",
+            "prod1",
+            "--format",
+            "tfvars-json",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     out.assert_contains("tfvars-json describes one environment");
 }
@@ -278,18 +327,39 @@ fn changes_narrow_the_plan_to_what_changed() {
     )
     .unwrap();
     let path = changes.to_str().unwrap();
-    let staging = plan_json(&dir, &["--env", "staging", "--changes", path, "--format", "json"]);
+    let staging = plan_json(
+        &dir,
+        &["--env", "staging", "--changes", path, "--format", "json"],
+    );
     let names = |p: &Value| -> Vec<String> {
-        p["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+        p["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
     };
-    assert_eq!(names(&staging), ["Cash_Collection_Date", "ml_parking_predictions", "housing_repairs_dlo"]);
+    assert_eq!(
+        names(&staging),
+        [
+            "Cash_Collection_Date",
+            "ml_parking_predictions",
+            "housing_repairs_dlo"
+        ]
+    );
     assert_eq!(staging["changes_only"], true);
-    let prod = plan_json(&dir, &["--env", "prod", "--changes", path, "--format", "json"]);
+    let prod = plan_json(
+        &dir,
+        &["--env", "prod", "--changes", path, "--format", "json"],
+    );
     assert_eq!(names(&prod), ["Cash_Collection_Date"]);
 
     // paths-filter style: filters named after departments stand for all their jobs.
     std::fs::write(&changes, json!({"changes": ["finance"]}).to_string()).unwrap();
-    let prod = plan_json(&dir, &["--env", "prod", "--changes", path, "--format", "json"]);
+    let prod = plan_json(
+        &dir,
+        &["--env", "prod", "--changes", path, "--format", "json"],
+    );
     assert_eq!(prod["count"], 7);
 
     std::fs::write(&changes, "not json").unwrap();
@@ -319,7 +389,23 @@ fn bad_input_is_exit_2_with_the_choices() {
 
 #[test]
 fn an_invalid_config_stops_plan_with_every_problem() {
-    let out = plan(&root(), &["--env", "prod", "--config", "tests/fixtures/config/duplicates.yml"]);
+    let out = plan(
+        &root(),
+        &[
+            "--env",
+            "prod",
+            "--config",
+            "tests/fixtures/config/duplicates.yml",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(out.stderr.lines().filter(|l| l.starts_with("error: ")).count(), 4, "{}", out.stderr);
+    assert_eq!(
+        out.stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .count(),
+        4,
+        "{}",
+        out.stderr
+    );
 }

@@ -63,7 +63,9 @@ enum Additional {
 
 impl<'s> Compiled<'s> {
     fn new(root: &'s Json) -> Self {
-        let mut compiled = Compiled { schemas: Vec::new() };
+        let mut compiled = Compiled {
+            schemas: Vec::new(),
+        };
         let mut seen = HashMap::new();
         compiled.compile(root, root, &mut seen);
         compiled
@@ -71,10 +73,17 @@ impl<'s> Compiled<'s> {
 
     /// Compiles `schema` (following `$ref`s into `root`) and returns its index; each JSON
     /// schema object is compiled once.
-    fn compile(&mut self, root: &'s Json, schema: &'s Json, seen: &mut HashMap<*const Json, usize>) -> usize {
+    fn compile(
+        &mut self,
+        root: &'s Json,
+        schema: &'s Json,
+        seen: &mut HashMap<*const Json, usize>,
+    ) -> usize {
         let mut target = schema;
         for _ in 0..8 {
-            let Some(reference) = target.get("$ref").and_then(Json::as_str) else { break };
+            let Some(reference) = target.get("$ref").and_then(Json::as_str) else {
+                break;
+            };
             match reference.strip_prefix('#').and_then(|p| root.pointer(p)) {
                 Some(next) => target = next,
                 None => break,
@@ -91,7 +100,12 @@ impl<'s> Compiled<'s> {
         index
     }
 
-    fn fill(&mut self, root: &'s Json, schema: &'s Json, seen: &mut HashMap<*const Json, usize>) -> Schema<'s> {
+    fn fill(
+        &mut self,
+        root: &'s Json,
+        schema: &'s Json,
+        seen: &mut HashMap<*const Json, usize>,
+    ) -> Schema<'s> {
         let Some(obj) = schema.as_object() else {
             return Schema {
                 nothing: schema == &Json::Bool(false),
@@ -103,13 +117,19 @@ impl<'s> Compiled<'s> {
             types: obj.get("type"),
             type_mask: obj.get("type").map(type_bits),
             constant: obj.get("const"),
-            options: obj.get("enum").and_then(Json::as_array).map(|all| all.iter().collect()),
+            options: obj
+                .get("enum")
+                .and_then(Json::as_array)
+                .map(|all| all.iter().collect()),
             pattern: obj.get("pattern").and_then(pattern),
             min_length: obj.get("minLength").and_then(Json::as_u64),
             minimum: obj.get("minimum").and_then(Json::as_f64),
             maximum: obj.get("maximum").and_then(Json::as_f64),
             min_items: obj.get("minItems").and_then(Json::as_u64),
-            property_names: obj.get("propertyNames").and_then(|p| p.get("pattern")).and_then(pattern),
+            property_names: obj
+                .get("propertyNames")
+                .and_then(|p| p.get("pattern"))
+                .and_then(pattern),
             required: obj
                 .get("required")
                 .and_then(Json::as_array)
@@ -140,9 +160,17 @@ impl<'s> Compiled<'s> {
         if let Some(all) = obj.get("allOf").and_then(Json::as_array) {
             out.all_of = all.iter().map(|s| self.compile(root, s, seen)).collect();
         }
-        if let Some(any) = obj.get("anyOf").or_else(|| obj.get("oneOf")).and_then(Json::as_array) {
+        if let Some(any) = obj
+            .get("anyOf")
+            .or_else(|| obj.get("oneOf"))
+            .and_then(Json::as_array)
+        {
             out.any_of = any.iter().map(|s| self.compile(root, s, seen)).collect();
-            let constants: Option<Vec<&Json>> = out.any_of.iter().map(|&i| self.schemas[i].constant).collect();
+            let constants: Option<Vec<&Json>> = out
+                .any_of
+                .iter()
+                .map(|&i| self.schemas[i].constant)
+                .collect();
             if let Some(constants) = constants {
                 out.options = Some(constants);
                 out.any_of.clear();
@@ -240,7 +268,13 @@ impl<'s, 'c> Checker<'s, 'c> {
 
     /// Checks one node against schema number `index`. `key_span` is where the key naming
     /// this node is, used when the node itself has no useful position (an empty value).
-    fn node<'n>(&mut self, node: &'n Node, index: usize, path: &mut Path<'n>, key_span: Option<Span>) {
+    fn node<'n>(
+        &mut self,
+        node: &'n Node,
+        index: usize,
+        path: &mut Path<'n>,
+        key_span: Option<Span>,
+    ) {
         let schemas = self.schemas;
         let schema = &schemas.schemas[index];
         let at = value_span(node, key_span);
@@ -264,12 +298,17 @@ impl<'s, 'c> Checker<'s, 'c> {
         if let Some(expected) = schema.constant {
             if !equals(expected, &node.value) {
                 let found = scalar_text(node).unwrap_or_else(|| node.kind_name().to_string());
-                let extra = if path.0.len() == 1 && matches!(&path.0[0], Segment::Key(k) if *k == "version") {
+                let extra = if path.0.len() == 1
+                    && matches!(&path.0[0], Segment::Key(k) if *k == "version")
+                {
                     " (this shipgate reads version 1 files)"
                 } else {
                     ""
                 };
-                self.report(at, format!("{}expected {expected}, found {found}{extra}", path.prefix()));
+                self.report(
+                    at,
+                    format!("{}expected {expected}, found {found}{extra}", path.prefix()),
+                );
             }
         }
         if let Some(options) = &schema.options {
@@ -284,7 +323,13 @@ impl<'s, 'c> Checker<'s, 'c> {
         }
     }
 
-    fn any_of<'n>(&mut self, node: &'n Node, branches: &[usize], path: &mut Path<'n>, key_span: Option<Span>) {
+    fn any_of<'n>(
+        &mut self,
+        node: &'n Node,
+        branches: &[usize],
+        path: &mut Path<'n>,
+        key_span: Option<Span>,
+    ) {
         let mut fitting = None;
         for &branch in branches {
             let mut trial = Checker {
@@ -325,7 +370,11 @@ impl<'s, 'c> Checker<'s, 'c> {
         }
         let names: Vec<String> = options
             .iter()
-            .map(|o| o.as_str().map(str::to_string).unwrap_or_else(|| o.to_string()))
+            .map(|o| {
+                o.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| o.to_string())
+            })
             .collect();
         let found = scalar_text(node).unwrap_or_else(|| node.kind_name().to_string());
         let hint = node
@@ -333,7 +382,14 @@ impl<'s, 'c> Checker<'s, 'c> {
             .and_then(|s| suggest(s, names.iter().map(String::as_str)))
             .map(|s| format!("; did you mean '{s}'?"))
             .unwrap_or_default();
-        self.report(at, format!("{}'{found}' is not one of: {}{hint}", path.prefix(), names.join(", ")));
+        self.report(
+            at,
+            format!(
+                "{}'{found}' is not one of: {}{hint}",
+                path.prefix(),
+                names.join(", ")
+            ),
+        );
     }
 
     fn string(&mut self, s: &str, schema: &Schema<'s>, path: &Path<'_>, at: Span) {
@@ -368,11 +424,20 @@ impl<'s, 'c> Checker<'s, 'c> {
         }
     }
 
-    fn sequence<'n>(&mut self, items: &'n [Node], schema: &Schema<'s>, path: &mut Path<'n>, at: Span) {
+    fn sequence<'n>(
+        &mut self,
+        items: &'n [Node],
+        schema: &Schema<'s>,
+        path: &mut Path<'n>,
+        at: Span,
+    ) {
         if let Some(min) = schema.min_items {
             if (items.len() as u64) < min {
                 let plural = if min == 1 { "" } else { "s" };
-                self.report(at, format!("{}must list at least {min} item{plural}", path.prefix()));
+                self.report(
+                    at,
+                    format!("{}must list at least {min} item{plural}", path.prefix()),
+                );
             }
         }
         if let Some(item_schema) = schema.items {
@@ -384,12 +449,22 @@ impl<'s, 'c> Checker<'s, 'c> {
         }
     }
 
-    fn mapping<'n>(&mut self, node: &'n Node, entries: &'n [Entry], schema: &Schema<'s>, path: &mut Path<'n>, at: Span) {
+    fn mapping<'n>(
+        &mut self,
+        node: &'n Node,
+        entries: &'n [Entry],
+        schema: &Schema<'s>,
+        path: &mut Path<'n>,
+        at: Span,
+    ) {
         for entry in entries {
             if let Some(pattern) = &schema.property_names {
                 if !pattern.matches(&entry.key) {
                     let meaning = super::schema::pattern_meaning(pattern.source);
-                    self.report(entry.key_span, format!("{}'{}' is not {meaning}", path.prefix(), entry.key));
+                    self.report(
+                        entry.key_span,
+                        format!("{}'{}' is not {meaning}", path.prefix(), entry.key),
+                    );
                     continue;
                 }
             }
@@ -435,7 +510,10 @@ impl<'s, 'c> Checker<'s, 'c> {
         } else {
             format!(" (expected one of: {})", known.join(", "))
         };
-        self.report(span, format!("unknown key '{key}' {}{expected}{hint}", path.where_()));
+        self.report(
+            span,
+            format!("unknown key '{key}' {}{expected}{hint}", path.where_()),
+        );
     }
 }
 
@@ -468,7 +546,10 @@ fn type_bits(types: &Json) -> u8 {
     };
     match types {
         Json::String(t) => bit(t),
-        Json::Array(all) => all.iter().filter_map(Json::as_str).fold(0, |acc, t| acc | bit(t)),
+        Json::Array(all) => all
+            .iter()
+            .filter_map(Json::as_str)
+            .fold(0, |acc, t| acc | bit(t)),
         _ => u8::MAX,
     }
 }
@@ -554,7 +635,7 @@ fn equals(expected: &Json, value: &Value) -> bool {
 
 fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
-        Value::Str(s) => Some(s.clone()),
+        Value::Str(s) => Some(s.to_string()),
         Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(f.to_string()),
         Value::Bool(b) => Some(b.to_string()),
@@ -661,8 +742,25 @@ mod tests {
     fn the_hand_written_name_check_agrees_with_the_pattern() {
         let regex = regex::Regex::new(NAME_PATTERN).unwrap();
         let samples = [
-            "a", "A1", "job_00001", "Cash_Collection_Date", "prod-1", "v1.2", "0abc", "", "_x", "-x", ".x",
-            "a b", "a/b", "é", "aé", "a\n", "x-", "a:b", "ab$",
+            "a",
+            "A1",
+            "job_00001",
+            "Cash_Collection_Date",
+            "prod-1",
+            "v1.2",
+            "0abc",
+            "",
+            "_x",
+            "-x",
+            ".x",
+            "a b",
+            "a/b",
+            "é",
+            "aé",
+            "a\n",
+            "x-",
+            "a:b",
+            "ab$",
         ];
         for s in samples {
             assert_eq!(is_name(s), regex.is_match(s), "{s:?}");
@@ -690,7 +788,10 @@ mod tests {
         walk(&crate::config::schema::json_schema(), &mut found);
         assert!(found.len() >= 6, "{found:?}");
         for p in found {
-            assert!(regex::Regex::new(&p).is_ok(), "pattern {p} does not compile");
+            assert!(
+                regex::Regex::new(&p).is_ok(),
+                "pattern {p} does not compile"
+            );
         }
     }
 

@@ -35,12 +35,15 @@ impl de::Error for Error {
 
 /// Reads a `T` from `node`. Top-level keys starting with `x-` are skipped (anchors live
 /// there) when `root` is true.
-pub fn from_node<'de, T: serde::Deserialize<'de>>(node: &'de Node, root: bool) -> Result<T, Error> {
+pub fn from_node<'de, T: serde::Deserialize<'de>>(
+    node: &'de Node<'de>,
+    root: bool,
+) -> Result<T, Error> {
     T::deserialize(NodeDeserializer { node, root })
 }
 
 struct NodeDeserializer<'de> {
-    node: &'de Node,
+    node: &'de Node<'de>,
     root: bool,
 }
 
@@ -61,7 +64,9 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
             Value::Int(i) => visitor.visit_i64(*i),
             Value::Float(f) => visitor.visit_f64(*f),
             Value::Str(s) => visitor.visit_borrowed_str(s),
-            Value::Seq(items) => visitor.visit_seq(Items { items: items.iter() }),
+            Value::Seq(items) => visitor.visit_seq(Items {
+                items: items.iter(),
+            }),
             Value::Map(entries) => visitor.visit_map(Entries {
                 entries: entries.iter(),
                 value: None,
@@ -78,7 +83,11 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -94,7 +103,10 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
                 let access = de::value::BorrowedStrDeserializer::<Error>::new(s);
                 visitor.visit_enum(access).map_err(|e| self.at(e))
             }
-            _ => Err(self.at(de::Error::custom(format!("expected a name, found {}", self.node.kind_name())))),
+            _ => Err(self.at(de::Error::custom(format!(
+                "expected a name, found {}",
+                self.node.kind_name()
+            )))),
         }
     }
 
@@ -105,15 +117,20 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
 }
 
 struct Items<'de> {
-    items: std::slice::Iter<'de, Node>,
+    items: std::slice::Iter<'de, Node<'de>>,
 }
 
 impl<'de> SeqAccess<'de> for Items<'de> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
         match self.items.next() {
-            Some(node) => seed.deserialize(NodeDeserializer { node, root: false }).map(Some),
+            Some(node) => seed
+                .deserialize(NodeDeserializer { node, root: false })
+                .map(Some),
             None => Ok(None),
         }
     }
@@ -124,15 +141,18 @@ impl<'de> SeqAccess<'de> for Items<'de> {
 }
 
 struct Entries<'de> {
-    entries: std::slice::Iter<'de, Entry>,
-    value: Option<&'de Node>,
+    entries: std::slice::Iter<'de, Entry<'de>>,
+    value: Option<&'de Node<'de>>,
     skip_x: bool,
 }
 
 impl<'de> MapAccess<'de> for Entries<'de> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         for entry in self.entries.by_ref() {
             if self.skip_x && entry.key.starts_with("x-") {
                 continue;

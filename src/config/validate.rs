@@ -90,7 +90,7 @@ struct Validator<'a> {
 }
 
 /// `(name, span)` for every string item of a list node.
-fn string_items(node: Option<&Node>) -> Vec<(&str, Span)> {
+fn string_items<'a>(node: Option<&'a Node<'_>>) -> Vec<(&'a str, Span)> {
     node.and_then(Node::as_seq)
         .map(|items| {
             items
@@ -468,7 +468,7 @@ pub fn parse_date(text: &str) -> Option<(u32, u32, u32)> {
     let year: u32 = parts.next()?.parse().ok()?;
     let month: u32 = parts.next()?.parse().ok()?;
     let day: u32 = parts.next()?.parse().ok()?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

@@ -386,7 +386,10 @@ impl<'a> Builder<'a> {
                         None
                     };
                     match first {
-                        Some(first) => self.problems.push(duplicate(&key, key_span, first.key_span)),
+                        Some(first) => {
+                            self.problems
+                                .push(duplicate(&key, key_span, first.key_span))
+                        }
                         None => entries.push(Entry {
                             key,
                             key_span,
@@ -406,14 +409,21 @@ const LINEAR_LIMIT: usize = 16;
 fn duplicate(key: &str, here: Span, first: Span) -> YamlError {
     YamlError {
         span: here,
-        message: format!("duplicate key '{key}' (first defined on line {})", first.line),
+        message: format!(
+            "duplicate key '{key}' (first defined on line {})",
+            first.line
+        ),
     }
 }
 
 /// Completes a mapping: reports and drops duplicate keys of a big map (the first one
 /// stays), then applies merges (YAML merge: keys written in the mapping win; among merged
 /// mappings the first that has a key wins).
-fn finish_map<'a>(mut entries: Vec<Entry<'a>>, merges: Vec<Node<'a>>, problems: &mut Vec<YamlError>) -> Vec<Entry<'a>> {
+fn finish_map<'a>(
+    mut entries: Vec<Entry<'a>>,
+    merges: Vec<Node<'a>>,
+    problems: &mut Vec<YamlError>,
+) -> Vec<Entry<'a>> {
     if entries.len() > LINEAR_LIMIT {
         let mut order: Vec<usize> = (0..entries.len()).collect();
         order.sort_by(|&a, &b| entries[a].key.cmp(&entries[b].key).then(a.cmp(&b)));
@@ -427,7 +437,11 @@ fn finish_map<'a>(mut entries: Vec<Entry<'a>>, merges: Vec<Node<'a>>, problems: 
                     .find(|&&i| entries[i].key == entries[next].key)
                     .copied()
                     .unwrap_or(first);
-                problems.push(duplicate(&entries[next].key, entries[next].key_span, entries[original].key_span));
+                problems.push(duplicate(
+                    &entries[next].key,
+                    entries[next].key_span,
+                    entries[original].key_span,
+                ));
                 keep[next] = false;
             }
         }
@@ -470,7 +484,11 @@ fn count_nodes(node: &Node<'_>) -> usize {
 
 /// The value of a scalar: quoted and block scalars are strings; plain ones follow the YAML
 /// 1.2 core schema; core tags (`!!str`, `!!int`, ...) force a type; other tags are refused.
-fn resolve_scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value<'_>, String> {
+fn resolve_scalar<'a>(
+    text: Cow<'a, str>,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<Value<'a>, String> {
     if let Some(tag) = tag {
         let Some(suffix) = tag.core_suffix() else {
             return Err(format!("unsupported YAML tag '{}'", tag.original()));
@@ -478,14 +496,14 @@ fn resolve_scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> 
         return match suffix {
             "str" => Ok(Value::Str(text)),
             "null" => Ok(Value::Null),
-            "bool" => parse_bool(text)
+            "bool" => parse_bool(&text)
                 .map(Value::Bool)
                 .ok_or_else(|| format!("'{text}' is not a boolean")),
-            "int" => parse_int(text)
+            "int" => parse_int(&text)
                 .map(Value::Int)
                 .ok_or_else(|| format!("'{text}' is not an integer")),
-            "float" => parse_float(text)
-                .or_else(|| parse_int(text).map(|i| i as f64))
+            "float" => parse_float(&text)
+                .or_else(|| parse_int(&text).map(|i| i as f64))
                 .map(Value::Float)
                 .ok_or_else(|| format!("'{text}' is not a number")),
             // `!!map` / `!!seq` belong on collections; on a scalar they are a mistake.
@@ -599,7 +617,7 @@ pub fn to_json(node: &Node<'_>) -> serde_json::Value {
         Value::Map(entries) => J::Object(
             entries
                 .iter()
-                .map(|e| (e.key.clone(), to_json(&e.value)))
+                .map(|e| (e.key.to_string(), to_json(&e.value)))
                 .collect(),
         ),
     }
@@ -712,6 +730,19 @@ mod tests {
         }
         let err = parse(&text).unwrap_err();
         assert!(err.message.contains("more than"), "{}", err.message);
+    }
+
+    #[test]
+    fn agrees_with_serde_saphyr_on_every_example() {
+        let examples = [
+            include_str!("../../examples/data-platform/.shipgate.yml"),
+            include_str!("../../examples/four-envs-gitlab/.shipgate.yml"),
+            include_str!("../../examples/web-service/.shipgate.yml"),
+        ];
+        for text in examples {
+            let theirs: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+            assert_eq!(json(text), theirs);
+        }
     }
 
     #[test]

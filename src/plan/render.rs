@@ -81,6 +81,8 @@ impl Output {
         match self {
             Output::Report(report) => platform.finish(&report),
             Output::Stdout { text, warnings } => {
+                // Anything logged so far comes first (on CI the log is stdout too).
+                platform.flush();
                 for w in warnings {
                     eprintln!("warning: {w}");
                 }
@@ -238,7 +240,12 @@ fn plan_view<'a>(plan: &'a Plan, config: &'a Config) -> PlanView<'a> {
         tiers: &plan.tiers,
         tier_filter: plan.tier_filter.as_deref(),
         changes_only: plan.changes_only,
-        variables: Pairs(plan.variables.iter().map(|(k, v)| (k.as_str(), v)).collect()),
+        variables: Pairs(
+            plan.variables
+                .iter()
+                .map(|(k, v)| (k.as_str(), v))
+                .collect(),
+        ),
         count: plan.components.len(),
         total: plan.total,
         components: plan
@@ -249,12 +256,20 @@ fn plan_view<'a>(plan: &'a Plan, config: &'a Config) -> PlanView<'a> {
                 tier: &c.tier,
                 group: c.group.as_deref(),
                 version: c.version.as_deref(),
-                paths: config.component(&c.name).map(|def| config.paths_of(def)).unwrap_or_default(),
+                paths: config
+                    .component(&c.name)
+                    .map(|def| config.paths_of(def))
+                    .unwrap_or_default(),
                 metadata: &c.metadata,
                 forced: c.forced.as_deref(),
             })
             .collect(),
-        by_tier: Pairs(plan.all_tiers.iter().map(|t| (t.as_str(), names_in_tier(plan, t))).collect()),
+        by_tier: Pairs(
+            plan.all_tiers
+                .iter()
+                .map(|t| (t.as_str(), names_in_tier(plan, t)))
+                .collect(),
+        ),
         by_group: Pairs(by_group),
         disabled_groups: plan
             .disabled_groups
@@ -272,7 +287,9 @@ fn plan_view<'a>(plan: &'a Plan, config: &'a Config) -> PlanView<'a> {
                 tier: &e.tier,
                 group: e.group.as_deref(),
                 reason: e.why.code(),
-                detail: e.why.describe(&plan.environment, &e.tier, e.group.as_deref()),
+                detail: e
+                    .why
+                    .describe(&plan.environment, &e.tier, e.group.as_deref()),
             })
             .collect(),
     }
@@ -309,8 +326,11 @@ impl Serialize for TfvarsView<'_> {
         map.serialize_entry("tiers", &plan.tiers)?;
         map.serialize_entry(&self.vars.components, &names(&plan.components))?;
         if let Some(metadata) = &self.vars.metadata {
-            let per_component: Vec<(&str, ComponentVars)> =
-                plan.components.iter().map(|c| (c.name.as_str(), ComponentVars(c))).collect();
+            let per_component: Vec<(&str, ComponentVars)> = plan
+                .components
+                .iter()
+                .map(|c| (c.name.as_str(), ComponentVars(c)))
+                .collect();
             map.serialize_entry(metadata, &Pairs(per_component))?;
         }
         let pins: Vec<(&str, &String)> = plan
@@ -466,7 +486,11 @@ fn headline(plan: &Plan) -> String {
         Some(t) => format!("tier {t} only"),
         None => format!("tiers: {}", plan.tiers.join(", ")),
     };
-    let changed = if plan.changes_only { ", changed only" } else { "" };
+    let changed = if plan.changes_only {
+        ", changed only"
+    } else {
+        ""
+    };
     format!(
         "{}: {} of {} components ({scope}{changed})",
         plan.environment,

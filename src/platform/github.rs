@@ -90,9 +90,18 @@ pub fn bound_summary(summary: &str) -> String {
     format!("{}{NOTE}", &summary[..cut])
 }
 
-fn append_outputs<K: AsRef<str>, V: AsRef<str>>(path: &std::path::Path, outputs: &[(K, V)]) -> Result<(), Failure> {
-    let fail = |e: std::io::Error| Failure::Operational(anyhow::anyhow!("cannot write {}: {e}", path.display()));
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(fail)?;
+fn append_outputs<K: AsRef<str>, V: AsRef<str>>(
+    path: &std::path::Path,
+    outputs: &[(K, V)],
+) -> Result<(), Failure> {
+    let fail = |e: std::io::Error| {
+        Failure::Operational(anyhow::anyhow!("cannot write {}: {e}", path.display()))
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(fail)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     write_outputs(&mut out, outputs).map_err(fail)?;
     std::io::Write::flush(&mut out).map_err(fail)

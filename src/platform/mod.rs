@@ -139,8 +139,14 @@ impl Platform {
         // 100 ms so a waiting verb's progress still shows up promptly.
         let log: Box<dyn Write> = match kind {
             // The GitHub runner reads workflow commands from stdout.
-            Kind::Github | Kind::Gitlab => Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout())),
-            Kind::Local => Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr())),
+            Kind::Github | Kind::Gitlab => Box::new(std::io::BufWriter::with_capacity(
+                64 * 1024,
+                std::io::stdout(),
+            )),
+            Kind::Local => Box::new(std::io::BufWriter::with_capacity(
+                64 * 1024,
+                std::io::stderr(),
+            )),
         };
         Ok(Platform {
             kind,

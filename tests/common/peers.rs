@@ -264,7 +264,9 @@ pub fn flags(args: &[&str]) -> Vec<Flag> {
     // vs `shipgate --version`): only the same flag with the same help is the global one.
     let global = parse_flags(&help_text(&[]));
     own.into_iter()
-        .filter(|f| f.name != "help" && !global.iter().any(|g| g.name == f.name && g.help == f.help))
+        .filter(|f| {
+            f.name != "help" && !global.iter().any(|g| g.name == f.name && g.help == f.help)
+        })
         .collect()
 }
 
