@@ -7,6 +7,7 @@
 pub mod filters;
 pub mod format;
 pub mod matcher;
+pub mod model;
 pub mod report;
 pub mod source;
 
@@ -45,7 +46,7 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
         platform.add_secret(&token);
     }
     let opts = options(args, platform)?;
-    let (filters, source_name) = load_filters(args, platform, &opts.dir)?;
+    let (filters, source_name, model) = load_filters(args, platform, &opts.dir)?;
     let matcher = compile(&filters, &opts, &source_name)?;
 
     let git = Git::new(&opts.dir);
@@ -58,7 +59,7 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
     ));
 
     let hits = matcher.match_all(&changeset.files);
-    report::build(&filters, &hits, &changeset, &opts, platform)
+    report::build(&filters, &hits, &changeset, &opts, model.as_ref(), platform)
 }
 
 fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
@@ -189,6 +190,8 @@ fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
 enum FilterSource {
     File(String),
     Inline,
+    /// Derived from the pipeline model at this path.
+    Config(String),
 }
 
 /// paths-filter's rule: a value with no newline and no ':' is a file path.
@@ -200,10 +203,36 @@ fn load_filters(
     args: &Args,
     platform: &mut Platform,
     dir: &Path,
-) -> Result<(Vec<Filter>, FilterSource), Failure> {
-    let text = platform
-        .input("filters", args.filters.as_deref())
-        .ok_or_else(|| Failure::input("filters", "Input required and not supplied: filters"))?;
+) -> Result<(Vec<Filter>, FilterSource, Option<model::Model>), Failure> {
+    let env = platform.input("env", args.env.as_deref());
+    let Some(text) = platform.input("filters", args.filters.as_deref()) else {
+        let explicit = platform
+            .input("config", args.config.as_deref())
+            .map(PathBuf::from);
+        let path = crate::config::find(dir, explicit.as_deref())?.ok_or_else(|| {
+            Failure::input(
+                "filters",
+                "Input required and not supplied: filters (and no .shipgate.yml to derive them from)",
+            )
+        })?;
+        let config = crate::config::load(&path)?;
+        let (filters, model) = model::filters(&config, env.as_deref())?;
+        platform.info(&format!(
+            "Filters from the pipeline model {}: {} components, {} groups, {} tiers",
+            path.display(),
+            config.components().len(),
+            config.groups().len(),
+            config.tiers().len()
+        ));
+        return Ok((
+            filters,
+            FilterSource::Config(path.display().to_string()),
+            Some(model),
+        ));
+    };
+    if env.is_some() {
+        platform.warning("'env' is used only with the pipeline model (no 'filters'); ignored");
+    }
     let (yaml, source) = if is_path_input(&text) {
         let path = dir.join(&text);
         if !path.exists() {
@@ -229,7 +258,7 @@ fn load_filters(
     for w in warnings {
         platform.warning(&w);
     }
-    Ok((filters, source))
+    Ok((filters, source, None))
 }
 
 fn at(source: &FilterSource, line: u64, col: u64, message: String) -> Failure {
@@ -246,6 +275,7 @@ fn at(source: &FilterSource, line: u64, col: u64, message: String) -> Failure {
         FilterSource::Inline => {
             Failure::input("filters", format!("line {line}, column {col}: {message}"))
         }
+        FilterSource::Config(path) => Failure::input("config", format!("{path}: {message}")),
     }
 }
 

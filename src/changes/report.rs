@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::filters::Filter;
 use super::format::{json_string, ListFormat};
+use super::model::Model;
 use super::source::Changeset;
 use super::Options;
 use crate::error::Failure;
@@ -24,6 +25,7 @@ pub fn build(
     hits: &[Vec<usize>],
     changeset: &Changeset,
     opts: &Options,
+    model: Option<&Model>,
     platform: &mut Platform,
 ) -> Result<Report, Failure> {
     let files = &changeset.files;
@@ -98,7 +100,25 @@ pub fn build(
         platform.info(&format!("Changes output set to {changes_json}"));
         report.set("changes", changes_json.clone());
     }
-    if !names.contains(&"matrix") {
+    // With the pipeline model: the changed components (those the environment gets, with
+    // `env`), as `components` and as the matrix.
+    let components: Option<Vec<&str>> = model.map(|m| {
+        m.component_filters
+            .iter()
+            .filter(|&&f| !hits[f].is_empty())
+            .map(|&f| filters[f].name.as_str())
+            .filter(|n| m.allowed.as_ref().is_none_or(|a| a.contains(*n)))
+            .collect()
+    });
+    if let Some(list) = &components {
+        let json = serde_json::to_string(list).unwrap_or_else(|_| "[]".into());
+        if !names.contains(&"components") {
+            report.set("components", json.clone());
+        }
+        if !names.contains(&"matrix") {
+            report.set("matrix", format!("{{\"component\":{json}}}"));
+        }
+    } else if !names.contains(&"matrix") {
         report.set("matrix", format!("{{\"filter\":{changes_json}}}"));
     }
 
@@ -109,7 +129,11 @@ pub fn build(
     if platform.kind == Kind::Gitlab
         || (platform.kind == Kind::Local && platform.format == OutputFormat::Json)
     {
-        report.json = Some(document(filters, hits, changeset, &report));
+        let mut doc = document(filters, hits, changeset, &report);
+        if let (Some(list), Some(obj)) = (&components, doc.as_object_mut()) {
+            obj.insert("components".into(), json!(list));
+        }
+        report.json = Some(doc);
     }
     if let Some(template) = &opts.child_template {
         let child = child_pipeline(template, &changed)?;

@@ -17,9 +17,16 @@ Exit codes:
 
 #[derive(Debug, Clone, Default, ClapArgs)]
 pub struct Args {
-    /// Filters: inline YAML, or the path of a YAML file (a value with no newline and no ':').
+    /// Filters: inline YAML, or the path of a YAML file (a value with no newline and no ':'); without it, the pipeline model.
     #[arg(long)]
     pub filters: Option<String>,
+    /// The pipeline model (.shipgate.yml) to derive filters from when `filters` is not given:
+    /// one filter per component, `group-<name>` per group and `tier-<name>` per tier.
+    #[arg(long)]
+    pub config: Option<String>,
+    /// With the pipeline model: `components` and `matrix` list only changed components this environment gets.
+    #[arg(long)]
+    pub env: Option<String>,
     /// What to compare against: a branch, tag, SHA, or HEAD for uncommitted changes.
     #[arg(long)]
     pub base: Option<String>,
