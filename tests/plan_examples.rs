@@ -1,6 +1,6 @@
 //! `shipgate plan` on each example: the exact plan of every environment, and of every tier
 //! each environment receives, against reviewed snapshots in tests/fixtures/config/plans/;
-//! plus the seed walk-through of docs/model.md (add a job as experimental, promote it,
+//! plus the seed walk-through of the README (add a job as experimental, promote it,
 //! switch a department off, hotfix the stable tier).
 //!
 //! A snapshot that differs fails with a diff. After a deliberate change, review the new
@@ -240,7 +240,7 @@ impl Workspace {
     }
 }
 
-/// The walk-through in docs/model.md, step by step.
+/// The walk-through in the README, step by step.
 #[test]
 fn seed_walkthrough_add_promote_switch_off_hotfix() {
     let ws = Workspace::new();

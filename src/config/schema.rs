@@ -4,7 +4,7 @@
 //! `shipgate config schema` prints is generated from them (doc comments become the
 //! descriptions editors show), the structural check in `check.rs` walks that same schema,
 //! and serde turns a checked file into these values. Names and meanings are documented in
-//! `docs/model.md`.
+//! the README ("Model your pipeline").
 
 use std::borrow::Cow;
 use std::fmt;
