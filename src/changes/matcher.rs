@@ -59,7 +59,7 @@ fn file_bit(status: Option<&str>) -> StatusMask {
 
 struct CompiledRule {
     mask: StatusMask,
-    /// Globs that match when their body matches.
+    /// Globs (unique indices) that match when their body matches.
     pos: Vec<usize>,
     /// Globs with a leading `!`: they match when their body does not.
     neg: Vec<usize>,
@@ -70,24 +70,33 @@ struct CompiledRule {
 impl CompiledRule {
     #[inline]
     fn holds(&self, fbit: StatusMask, bits: &[bool]) -> bool {
-        (self.mask & fbit != 0 || self.mask == ANY)
+        status_ok(self.mask, fbit)
             && (self.pos.iter().any(|&p| bits[p]) || self.neg.iter().any(|&p| !bits[p]))
     }
 }
 
-struct CompiledFilter {
-    rules: Vec<CompiledRule>,
-    /// No negated glob and `some`: the filter matches exactly when one of its globs
-    /// matches (with its status), so only globs that hit need looking at.
-    sparse: bool,
+#[inline]
+fn status_ok(mask: StatusMask, fbit: StatusMask) -> bool {
+    mask == ANY || mask & fbit != 0
 }
 
 /// Filters compiled for matching.
+///
+/// Under `some` (picomatch and GitLab dialects) a filter matches a file when one of its
+/// positive globs matches, or one of its `!` globs does not, with the rule's status. So
+/// per file we look only at the globs that hit (and at each distinct `!` glob once) and
+/// mark their filters: the cost follows the size of the result, not files × filters.
+/// `every` and GitHub's ordered `!` need every rule, and are evaluated per filter.
 pub struct Matcher {
     set: GlobSet,
-    filters: Vec<CompiledFilter>,
-    /// For each glob: the (filter, rule) it belongs to, for sparse filters only.
-    owners: Vec<Option<(u32, u32)>>,
+    rules: Vec<Vec<CompiledRule>>,
+    /// Per unique glob: the (filter, status mask) it marks when it matches (positive) or
+    /// when it does not (negated); only for filters evaluated by marking.
+    marks: Vec<Vec<(u32, StatusMask)>>,
+    /// Unique negated globs that mark filters.
+    negated: Vec<usize>,
+    /// Filters evaluated rule by rule.
+    dense: Vec<usize>,
     dialect: Dialect,
     quantifier: Quantifier,
 }
@@ -102,27 +111,31 @@ pub struct PatternError {
 }
 
 impl Matcher {
-    /// Compiles every glob of every filter once.
+    /// Compiles every distinct glob of every filter once.
     pub fn new(
         filters: &[Filter],
         dialect: Dialect,
         quantifier: Quantifier,
     ) -> Result<Matcher, PatternError> {
-        let mut patterns: Vec<&str> = Vec::new();
+        let mut unique: Vec<&str> = Vec::new();
+        let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         let mut where_: Vec<(usize, usize, usize)> = Vec::new();
         for (fi, filter) in filters.iter().enumerate() {
             for (ri, rule) in filter.rules.iter().enumerate() {
                 for (pi, p) in rule.patterns.iter().enumerate() {
-                    patterns.push(p);
-                    where_.push((fi, ri, pi));
+                    index.entry(p.as_str()).or_insert_with(|| {
+                        unique.push(p);
+                        where_.push((fi, ri, pi));
+                        unique.len() - 1
+                    });
                 }
             }
         }
-        let set = match GlobSet::new(dialect, &patterns) {
+        let set = match GlobSet::new(dialect, &unique) {
             Ok(set) => set,
             Err(error) => {
                 // Only on failure: find which glob it was, to point at it.
-                let at = patterns
+                let at = unique
                     .iter()
                     .position(|p| GlobSet::new(dialect, &[p]).is_err())
                     .unwrap_or(0);
@@ -135,8 +148,9 @@ impl Matcher {
                 });
             }
         };
-        let mut owners = vec![None; patterns.len()];
-        let mut next = 0;
+        let marking = quantifier == Quantifier::Some && dialect != Dialect::Github;
+        let mut marks: Vec<Vec<(u32, StatusMask)>> = vec![Vec::new(); unique.len()];
+        let mut dense = Vec::new();
         let mut compiled = Vec::with_capacity(filters.len());
         for (fi, filter) in filters.iter().enumerate() {
             let mut rules = Vec::with_capacity(filter.rules.len());
@@ -151,33 +165,40 @@ impl Matcher {
                     neg: Vec::new(),
                     ordered: Vec::new(),
                 };
-                for _ in &rule.patterns {
-                    let negated = set.is_negated(next);
+                for p in &rule.patterns {
+                    let u = index[p.as_str()];
+                    let negated = set.is_negated(u);
                     if negated {
-                        r.neg.push(next)
+                        r.neg.push(u)
                     } else {
-                        r.pos.push(next)
+                        r.pos.push(u)
                     }
-                    r.ordered.push((next, negated));
-                    next += 1;
+                    r.ordered.push((u, negated));
                 }
                 rules.push(r);
             }
             let has_neg = rules.iter().any(|r| !r.neg.is_empty());
-            let sparse = !has_neg && (quantifier == Quantifier::Some || dialect == Dialect::Github);
-            if sparse {
-                for (ri, r) in rules.iter().enumerate() {
-                    for &p in &r.pos {
-                        owners[p] = Some((fi as u32, ri as u32));
+            // GitHub without `!` is "any glob matches": marking works there too.
+            if marking || (dialect == Dialect::Github && !has_neg) {
+                for r in &rules {
+                    for &u in r.pos.iter().chain(&r.neg) {
+                        marks[u].push((fi as u32, r.mask));
                     }
                 }
+            } else {
+                dense.push(fi);
             }
-            compiled.push(CompiledFilter { rules, sparse });
+            compiled.push(rules);
         }
+        let negated = (0..unique.len())
+            .filter(|&u| set.is_negated(u) && !marks[u].is_empty())
+            .collect();
         Ok(Matcher {
             set,
-            filters: compiled,
-            owners,
+            rules: compiled,
+            marks,
+            negated,
+            dense,
             dialect,
             quantifier,
         })
@@ -185,42 +206,51 @@ impl Matcher {
 
     /// For each filter, the indices of the files that match it (in file order).
     pub fn match_all(&self, files: &[Change]) -> Vec<Vec<usize>> {
-        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.filters.len()];
+        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
         // The last file each filter was added for, so a file is listed once per filter.
-        let mut stamp: Vec<usize> = vec![usize::MAX; self.filters.len()];
-        let dense: Vec<usize> = (0..self.filters.len())
-            .filter(|&i| !self.filters[i].sparse)
-            .collect();
+        let mut stamp: Vec<usize> = vec![usize::MAX; self.rules.len()];
         let mut bits = Vec::with_capacity(self.set.len());
         let mut old_bits = Vec::with_capacity(self.set.len());
+        let mut mark =
+            |f: u32, mask: StatusMask, fbit: StatusMask, fi: usize, hits: &mut Vec<Vec<usize>>| {
+                let f = f as usize;
+                if stamp[f] != fi && status_ok(mask, fbit) {
+                    stamp[f] = fi;
+                    hits[f].push(fi);
+                }
+            };
         for (fi, file) in files.iter().enumerate() {
             let fbit = file_bit(file.status.rule_name());
             self.set.matches_into(&file.path, &mut bits);
+            let renamed = file.from.is_some();
             if let Some(from) = &file.from {
                 self.set.matches_into(from, &mut old_bits);
             }
-            // Sparse filters: only the globs that hit.
-            for names in [Some(&bits), file.from.as_ref().map(|_| &old_bits)]
+            for names in [Some(&bits), renamed.then_some(&old_bits)]
                 .into_iter()
                 .flatten()
             {
-                for (p, _) in names.iter().enumerate().filter(|(_, hit)| **hit) {
-                    if let Some((f, r)) = self.owners[p] {
-                        let (f, r) = (f as usize, r as usize);
-                        let mask = self.filters[f].rules[r].mask;
-                        if stamp[f] != fi && (mask & fbit != 0 || mask == ANY) {
-                            stamp[f] = fi;
-                            hits[f].push(fi);
+                for (u, _) in names
+                    .iter()
+                    .enumerate()
+                    .filter(|(u, hit)| **hit && !self.set.is_negated(*u))
+                {
+                    for &(f, mask) in &self.marks[u] {
+                        mark(f, mask, fbit, fi, &mut hits);
+                    }
+                }
+                for &u in &self.negated {
+                    if !names[u] {
+                        for &(f, mask) in &self.marks[u] {
+                            mark(f, mask, fbit, fi, &mut hits);
                         }
                     }
                 }
             }
-            for &f in &dense {
-                let rules = &self.filters[f].rules;
-                let mut matched = self.eval(rules, fbit, &bits);
-                if !matched && file.from.is_some() {
-                    matched = self.eval(rules, fbit, &old_bits);
-                }
+            for &f in &self.dense {
+                let rules = &self.rules[f];
+                let matched =
+                    self.eval(rules, fbit, &bits) || (renamed && self.eval(rules, fbit, &old_bits));
                 if matched {
                     hits[f].push(fi);
                 }
@@ -233,7 +263,7 @@ impl Matcher {
         if self.dialect == Dialect::Github {
             // GitHub's paths semantics: globs in order, a later match overrides.
             let mut included = false;
-            for rule in rules.iter().filter(|r| r.mask & fbit != 0 || r.mask == ANY) {
+            for rule in rules.iter().filter(|r| status_ok(r.mask, fbit)) {
                 for &(p, negated) in &rule.ordered {
                     if bits[p] {
                         included = !negated;
@@ -350,6 +380,20 @@ mod tests {
                 &files
             ),
             vec![vec![0], vec![0]]
+        );
+    }
+
+    #[test]
+    fn shared_globs_and_negated_status_rules_mark_every_owner() {
+        let files = [
+            change(Status::Added, "a.ts"),
+            change(Status::Modified, "b.ts"),
+            change(Status::Added, "c.md"),
+        ];
+        let yaml = "one: ['**/*.ts']\ntwo: ['**/*.ts']\nnew_non_md: [{added: '!**/*.md'}]\n";
+        assert_eq!(
+            run(yaml, Dialect::Picomatch, Quantifier::Some, &files),
+            vec![vec![0, 1], vec![0, 1], vec![0]]
         );
     }
 
