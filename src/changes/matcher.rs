@@ -80,6 +80,16 @@ fn status_ok(mask: StatusMask, fbit: StatusMask) -> bool {
     mask == ANY || mask & fbit != 0
 }
 
+/// Appends a file index; the first push reserves room for every file left, so a filter
+/// that matches thousands of files never reallocates (untouched capacity costs no memory).
+#[inline]
+fn push(list: &mut Vec<usize>, file: usize, total: usize) {
+    if list.capacity() == 0 {
+        list.reserve_exact(total - file);
+    }
+    list.push(file);
+}
+
 /// Filters compiled for matching.
 ///
 /// Under `some` (picomatch and GitLab dialects) a filter matches a file when one of its
@@ -206,6 +216,7 @@ impl Matcher {
 
     /// For each filter, the indices of the files that match it (in file order).
     pub fn match_all(&self, files: &[Change]) -> Vec<Vec<usize>> {
+        let total = files.len();
         let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
         // The last file each filter was added for, so a file is listed once per filter.
         let mut stamp: Vec<usize> = vec![usize::MAX; self.rules.len()];
@@ -216,7 +227,7 @@ impl Matcher {
                 let f = f as usize;
                 if stamp[f] != fi && status_ok(mask, fbit) {
                     stamp[f] = fi;
-                    hits[f].push(fi);
+                    push(&mut hits[f], fi, total);
                 }
             };
         for (fi, file) in files.iter().enumerate() {
@@ -252,7 +263,7 @@ impl Matcher {
                 let matched =
                     self.eval(rules, fbit, &bits) || (renamed && self.eval(rules, fbit, &old_bits));
                 if matched {
-                    hits[f].push(fi);
+                    push(&mut hits[f], fi, total);
                 }
             }
         }

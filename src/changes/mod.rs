@@ -47,11 +47,22 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
     }
     let opts = options(args, platform)?;
     let (filters, source_name, model) = load_filters(args, platform, &opts.dir)?;
-    let matcher = compile(&filters, &opts, &source_name)?;
-
     let git = Git::new(&opts.dir);
     let ctx = EventContext::from_platform(platform)?;
-    let changeset = source::changed_files(&git, &ctx, &opts.source, platform)?;
+    // Compiling the globs and asking git are independent: do both at once. A bad glob still
+    // wins over anything git reports, so the error a user sees is about their input.
+    let (matcher, changeset) = std::thread::scope(|scope| {
+        let compiling = scope.spawn(|| compile(&filters, &opts, &source_name));
+        let changeset = source::changed_files(&git, &ctx, &opts.source, platform);
+        let matcher = compiling.join().unwrap_or_else(|_| {
+            Err(Failure::Operational(anyhow::anyhow!(
+                "glob compilation panicked"
+            )))
+        });
+        (matcher, changeset)
+    });
+    let matcher = matcher?;
+    let changeset = changeset?;
     platform.info(&format!(
         "Detected {} changed files ({})",
         changeset.files.len(),
