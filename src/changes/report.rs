@@ -151,8 +151,14 @@ fn log_filter(platform: &mut Platform, name: &str, idx: &[usize], files: &[Chang
         platform.info("Matching files: none");
     } else {
         platform.info("Matching files:");
+        let mut line = String::new();
         for &i in idx.iter().take(LOG_FILES) {
-            platform.info(&format!("{} [{}]", files[i].path, files[i].status.label()));
+            line.clear();
+            line.push_str(&files[i].path);
+            line.push_str(" [");
+            line.push_str(files[i].status.label());
+            line.push(']');
+            platform.info(&line);
         }
         if idx.len() > LOG_FILES {
             platform.info(&format!("... and {} more", idx.len() - LOG_FILES));

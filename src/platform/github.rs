@@ -59,7 +59,8 @@ pub fn write_outputs<K: AsRef<str>, V: AsRef<str>>(
         let (name, value) = (name.as_ref(), value.as_ref());
         let mut delimiter = format!("ghadelimiter_{}", random_hex());
         // SIMD substring search: values can total tens of MB.
-        let occurs = |text: &str, d: &str| memchr::memmem::find(text.as_bytes(), d.as_bytes()).is_some();
+        let occurs =
+            |text: &str, d: &str| memchr::memmem::find(text.as_bytes(), d.as_bytes()).is_some();
         while occurs(value, &delimiter) || occurs(name, &delimiter) {
             delimiter = format!("ghadelimiter_{}", random_hex());
         }

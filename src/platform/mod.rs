@@ -212,8 +212,12 @@ impl Platform {
 
     /// Prints a plain log line.
     pub fn info(&mut self, line: &str) {
-        let line = self.redact(line);
-        self.line(&line);
+        if self.secrets.iter().any(|s| line.contains(s.as_str())) {
+            let line = self.redact(line);
+            self.line(&line);
+        } else {
+            self.line(line);
+        }
     }
 
     /// Prints a warning (an annotation on GitHub).
