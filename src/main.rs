@@ -2,6 +2,7 @@
 
 mod changes;
 mod cli;
+mod clock;
 mod config;
 mod error;
 mod forge;

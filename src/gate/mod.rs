@@ -28,49 +28,12 @@ pub struct Finish {
     pub failure: Option<Failure>,
 }
 
-/// The clock from `SHIPGATE_NOW` / `SHIPGATE_TIME_SCALE` (tests and benchmarks), else real.
-pub fn clock(p: &Platform) -> Result<Clock, Failure> {
-    let start = p
-        .env
-        .get("SHIPGATE_NOW")
-        .map(|v| {
-            v.parse::<jiff::Timestamp>().map_err(|e| {
-                Failure::input(
-                    "SHIPGATE_NOW",
-                    format!("'{v}' is not an RFC 3339 instant: {e}"),
-                )
-            })
-        })
-        .transpose()?;
-    let scale = p
-        .env
-        .get("SHIPGATE_TIME_SCALE")
-        .map(|v| {
-            v.parse::<f64>()
-                .ok()
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .ok_or_else(|| {
-                    Failure::input(
-                        "SHIPGATE_TIME_SCALE",
-                        format!("'{v}' is not a positive number"),
-                    )
-                })
-        })
-        .transpose()?
-        .unwrap_or(1.0);
-    Ok(if start.is_none() && scale == 1.0 {
-        Clock::system()
-    } else {
-        Clock::new(start, scale)
-    })
-}
-
 /// Runs the gate.
 pub fn run(args: &Args, p: &mut Platform) -> Result<Finish, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::Operational(anyhow::anyhow!("no working directory: {e}")))?;
     let spec = spec::resolve(args, p, &cwd)?;
-    let clock = clock(p)?;
+    let clock = Clock::from_env(&p.env)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,58 +1,13 @@
 //! Time for the gate: the one injectable clock, durations, deployment windows and freeze
 //! periods. Everything here but [`Clock`] is a pure function of an instant.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-/// The clock every time read goes through. `SHIPGATE_NOW` (RFC 3339) pins the start
-/// instant; `SHIPGATE_TIME_SCALE` (e.g. `720`) makes simulated time run that many times
-/// faster than real time, so tests and the benchmark can wait "an hour" in seconds.
-/// Sleeps are scaled the same way, so the gate's own waits keep their simulated length.
-#[derive(Debug, Clone)]
-pub struct Clock {
-    start: Timestamp,
-    started: Instant,
-    scale: f64,
-}
-
-impl Clock {
-    /// The real clock.
-    pub fn system() -> Self {
-        Clock {
-            start: Timestamp::now(),
-            started: Instant::now(),
-            scale: 1.0,
-        }
-    }
-
-    /// A clock starting at `start` (when given), running `scale` times real speed.
-    pub fn new(start: Option<Timestamp>, scale: f64) -> Self {
-        Clock {
-            start: start.unwrap_or_else(Timestamp::now),
-            started: Instant::now(),
-            scale: if scale.is_finite() && scale > 0.0 {
-                scale
-            } else {
-                1.0
-            },
-        }
-    }
-
-    /// The current (possibly simulated) instant.
-    pub fn now(&self) -> Timestamp {
-        let elapsed = self.started.elapsed().mul_f64(self.scale);
-        let elapsed = SignedDuration::try_from(elapsed).unwrap_or(SignedDuration::MAX);
-        self.start.saturating_add(elapsed).unwrap_or(self.start)
-    }
-
-    /// Sleeps for `d` of simulated time.
-    pub async fn sleep(&self, d: Duration) {
-        tokio::time::sleep(d.div_f64(self.scale)).await;
-    }
-}
+pub use crate::clock::Clock;
 
 /// Parses a duration such as `30m`, `2h`, `1h30m`, `7d`, `45s` or a plain number of
 /// seconds (fractions allowed: `0.5`).

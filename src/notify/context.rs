@@ -12,18 +12,9 @@ use serde::Serialize;
 use crate::error::Failure;
 use crate::platform::{Env, Kind};
 
-/// The current instant: `SHIPGATE_NOW` (RFC 3339) when set, so tests pin time; else the
-/// system clock. Every time read in notify goes through here.
+/// The current instant, from the one clock (`SHIPGATE_NOW` pins it in tests).
 pub fn now(env: &Env) -> Result<Timestamp, Failure> {
-    match env.get("SHIPGATE_NOW") {
-        Some(v) => v.parse::<Timestamp>().map_err(|e| {
-            Failure::input(
-                "SHIPGATE_NOW",
-                format!("'{v}' is not an RFC 3339 instant: {e}"),
-            )
-        }),
-        None => Ok(Timestamp::now()),
-    }
+    Ok(crate::clock::Clock::from_env(env)?.started_at())
 }
 
 /// The state of a deployment, in the words the inputs accept.

@@ -1,0 +1,98 @@
+//! The one injectable clock every time read goes through (DESIGN §3): the system clock, or
+//! a pinned and optionally sped-up one from `SHIPGATE_NOW` / `SHIPGATE_TIME_SCALE`, so
+//! tests decide windows, freezes, soak and durations at fixed instants.
+
+use std::time::{Duration, Instant};
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::error::Failure;
+use crate::platform::Env;
+
+/// The clock every time read goes through. `SHIPGATE_NOW` (RFC 3339) pins the start
+/// instant; `SHIPGATE_TIME_SCALE` (e.g. `720`) makes simulated time run that many times
+/// faster than real time, so tests and the benchmark can wait "an hour" in seconds.
+/// Sleeps are scaled the same way, so the gate's own waits keep their simulated length.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    start: Timestamp,
+    started: Instant,
+    scale: f64,
+}
+
+impl Clock {
+    /// The clock from `SHIPGATE_NOW` / `SHIPGATE_TIME_SCALE` (tests and benchmarks), else real.
+    pub fn from_env(env: &Env) -> Result<Clock, Failure> {
+        let start = env
+            .get("SHIPGATE_NOW")
+            .map(|v| {
+                v.parse::<jiff::Timestamp>().map_err(|e| {
+                    Failure::input(
+                        "SHIPGATE_NOW",
+                        format!("'{v}' is not an RFC 3339 instant: {e}"),
+                    )
+                })
+            })
+            .transpose()?;
+        let scale = env
+            .get("SHIPGATE_TIME_SCALE")
+            .map(|v| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .ok_or_else(|| {
+                        Failure::input(
+                            "SHIPGATE_TIME_SCALE",
+                            format!("'{v}' is not a positive number"),
+                        )
+                    })
+            })
+            .transpose()?
+            .unwrap_or(1.0);
+        Ok(if start.is_none() && scale == 1.0 {
+            Clock::system()
+        } else {
+            Clock::new(start, scale)
+        })
+    }
+
+    /// The real clock.
+    pub fn system() -> Self {
+        Clock {
+            start: Timestamp::now(),
+            started: Instant::now(),
+            scale: 1.0,
+        }
+    }
+
+    /// A clock starting at `start` (when given), running `scale` times real speed.
+    pub fn new(start: Option<Timestamp>, scale: f64) -> Self {
+        Clock {
+            start: start.unwrap_or_else(Timestamp::now),
+            started: Instant::now(),
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                1.0
+            },
+        }
+    }
+
+    /// The instant the clock started at: `SHIPGATE_NOW` exactly when pinned. For verbs that
+    /// take one reading per run (notify), so pinned tests see exactly the pinned instant.
+    pub fn started_at(&self) -> Timestamp {
+        self.start
+    }
+
+    /// The current (possibly simulated) instant.
+    pub fn now(&self) -> Timestamp {
+        let elapsed = self.started.elapsed().mul_f64(self.scale);
+        let elapsed = SignedDuration::try_from(elapsed).unwrap_or(SignedDuration::MAX);
+        self.start.saturating_add(elapsed).unwrap_or(self.start)
+    }
+
+    /// Sleeps for `d` of simulated time.
+    pub async fn sleep(&self, d: Duration) {
+        tokio::time::sleep(d.div_f64(self.scale)).await;
+    }
+}
