@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::decide::{self, Mark, Outcome, Row, Soak, TimeRules};
-use super::policy::{self, Comment, Evaluation, Group, Policy, Rule};
-use super::spec::{MinTotal, Mode, RawPolicy, Spec};
+use super::policy::{self, Comment, Evaluation, Group, Policy};
+use super::spec::{Mode, RawPolicy, Spec};
 use super::time::{add, format_duration, until, Clock};
 use super::Finish;
 use crate::config::schema::Exclusion;
@@ -299,43 +299,7 @@ async fn expand(
             }
         }
     }
-    let mut policy = Policy {
-        groups,
-        all_of: raw
-            .all_of
-            .iter()
-            .map(|(g, m)| Rule {
-                group: g.clone(),
-                min: *m,
-            })
-            .collect(),
-        any_of: raw
-            .any_of
-            .iter()
-            .map(|(g, m)| Rule {
-                group: g.clone(),
-                min: *m,
-            })
-            .collect(),
-        min_total: 0,
-        veto: raw.veto.clone(),
-        excluded,
-    };
-    let eligible = policy.eligible().len() as u32;
-    policy.min_total = match raw.min_total {
-        MinTotal::All => eligible,
-        MinTotal::AtLeast(n) => n,
-    };
-    let needed = policy
-        .min_total
-        .max(policy.all_of.iter().map(|r| r.min).sum());
-    if needed > eligible || eligible == 0 {
-        return Err(Failure::input(
-            "minimum-approvals",
-            format!("the policy needs {needed} approval(s) but only {eligible} eligible approver(s) remain after exclusions"),
-        ));
-    }
-    Ok(policy)
+    raw.resolve(groups, excluded)
 }
 
 /// The `after` rule's state from GitHub deployments of the commit.

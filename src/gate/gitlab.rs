@@ -16,8 +16,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::decide::{self, Mark, Outcome, Row, TimeRules};
-use super::policy::{self, Comment, Group, Policy, Rule};
-use super::spec::{MinTotal, Mode, RawPolicy, Spec};
+use super::policy::{self, Comment, Group, Policy};
+use super::spec::{Mode, RawPolicy, Spec};
 use super::time::Clock;
 use super::Finish;
 use crate::config::schema::Exclusion;
@@ -78,43 +78,7 @@ fn policy_of(raw: &RawPolicy, initiator: Option<&str>) -> Result<Policy, Failure
             _ => {}
         }
     }
-    let mut policy = Policy {
-        groups,
-        all_of: raw
-            .all_of
-            .iter()
-            .map(|(g, m)| Rule {
-                group: g.clone(),
-                min: *m,
-            })
-            .collect(),
-        any_of: raw
-            .any_of
-            .iter()
-            .map(|(g, m)| Rule {
-                group: g.clone(),
-                min: *m,
-            })
-            .collect(),
-        min_total: 0,
-        veto: raw.veto.clone(),
-        excluded,
-    };
-    let eligible = policy.eligible().len() as u32;
-    policy.min_total = match raw.min_total {
-        MinTotal::All => eligible,
-        MinTotal::AtLeast(n) => n,
-    };
-    let needed = policy
-        .min_total
-        .max(policy.all_of.iter().map(|r| r.min).sum());
-    if needed > eligible || eligible == 0 {
-        return Err(Failure::input(
-            "minimum-approvals",
-            format!("the policy needs {needed} approval(s) but only {eligible} eligible approver(s) remain after exclusions"),
-        ));
-    }
-    Ok(policy)
+    raw.resolve(groups, excluded)
 }
 
 fn var(p: &Platform, name: &str) -> String {

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::policy::Veto;
+use std::collections::BTreeMap;
+
+use super::policy::{Group, Policy, Rule, Veto};
 use super::time::{parse_duration, Freeze, Window};
 use super::words::{split_list, Words, DEFAULT_APPROVE, DEFAULT_DENY};
 use crate::cli::gate::Args;
@@ -49,6 +51,48 @@ pub struct RawPolicy {
     pub min_total: MinTotal,
     pub veto: Veto,
     pub exclude: Vec<Exclusion>,
+}
+
+impl RawPolicy {
+    /// The policy over resolved approver groups and exclusions. Bad input (exit 2) when the
+    /// approvals it asks for cannot be reached by the approvers left after exclusions.
+    pub fn resolve(
+        &self,
+        groups: Vec<Group>,
+        excluded: BTreeMap<String, String>,
+    ) -> Result<Policy, Failure> {
+        let rules = |list: &[(String, u32)]| -> Vec<Rule> {
+            list.iter()
+                .map(|(g, m)| Rule {
+                    group: g.clone(),
+                    min: *m,
+                })
+                .collect()
+        };
+        let mut policy = Policy {
+            groups,
+            all_of: rules(&self.all_of),
+            any_of: rules(&self.any_of),
+            min_total: 0,
+            veto: self.veto.clone(),
+            excluded,
+        };
+        let eligible = policy.eligible().len() as u32;
+        policy.min_total = match self.min_total {
+            MinTotal::All => eligible,
+            MinTotal::AtLeast(n) => n,
+        };
+        let needed = policy
+            .min_total
+            .max(policy.all_of.iter().map(|r| r.min).sum());
+        if needed > eligible || eligible == 0 {
+            return Err(Failure::input(
+                "minimum-approvals",
+                format!("the policy needs {needed} approval(s) but only {eligible} eligible approver(s) remain after exclusions"),
+            ));
+        }
+        Ok(policy)
+    }
 }
 
 /// An earlier environment that must run the same commit first.
