@@ -200,6 +200,21 @@ impl GitHub {
 
     /// Sends one call (with a JSON body when given) and fails on a non-success answer,
     /// naming `what` and the permission the token probably lacks.
+    /// [`GitHub::exchange`] and the JSON answer, parsed.
+    async fn exchange_json<T: serde::de::DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> anyhow::Result<T> {
+        let resp = self.exchange(client, method, url, body, what).await?;
+        resp.json()
+            .await
+            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))
+    }
+
     async fn exchange(
         &self,
         client: &reqwest::Client,
@@ -278,18 +293,9 @@ impl GitHub {
     ) -> anyhow::Result<Comment> {
         let url = format!("{}/repos/{repo}/issues/{number}/comments", self.api_url);
         let what = format!("commenting on #{number}");
-        let resp = self
-            .exchange(
-                client,
-                reqwest::Method::POST,
-                &url,
-                Some(&serde_json::json!({ "body": body })),
-                &what,
-            )
-            .await?;
-        resp.json()
+        let body = serde_json::json!({ "body": body });
+        self.exchange_json(client, reqwest::Method::POST, &url, Some(&body), &what)
             .await
-            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))
     }
 
     /// Replaces the body of a comment.
@@ -302,18 +308,9 @@ impl GitHub {
     ) -> anyhow::Result<Comment> {
         let url = format!("{}/repos/{repo}/issues/comments/{id}", self.api_url);
         let what = format!("updating comment {id}");
-        let resp = self
-            .exchange(
-                client,
-                reqwest::Method::PATCH,
-                &url,
-                Some(&serde_json::json!({ "body": body })),
-                &what,
-            )
-            .await?;
-        resp.json()
+        let body = serde_json::json!({ "body": body });
+        self.exchange_json(client, reqwest::Method::PATCH, &url, Some(&body), &what)
             .await
-            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))
     }
 
     /// Deletes a comment; one that is already gone counts as deleted.
@@ -349,13 +346,9 @@ impl GitHub {
     ) -> anyhow::Result<Vec<u64>> {
         let url = format!("{}/repos/{repo}/commits/{sha}/pulls", self.api_url);
         let what = format!("finding the pull request of commit {sha}");
-        let resp = self
-            .exchange(client, reqwest::Method::GET, &url, None, &what)
+        let pulls: Vec<PullNumber> = self
+            .exchange_json(client, reqwest::Method::GET, &url, None, &what)
             .await?;
-        let pulls: Vec<PullNumber> = resp
-            .json()
-            .await
-            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))?;
         Ok(pulls.into_iter().map(|p| p.number).collect())
     }
 
@@ -395,13 +388,9 @@ impl GitHub {
             .append_pair("environment", environment)
             .append_pair("per_page", "1");
         let what = format!("listing the deployments of {sha} to {environment}");
-        let resp = self
-            .exchange(client, reqwest::Method::GET, url.as_str(), None, &what)
+        let found: Vec<IdOnly> = self
+            .exchange_json(client, reqwest::Method::GET, url.as_str(), None, &what)
             .await?;
-        let found: Vec<IdOnly> = resp
-            .json()
-            .await
-            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))?;
         Ok(found.first().map(|d| d.id))
     }
 
@@ -424,13 +413,9 @@ impl GitHub {
             "required_contexts": [],
         });
         let what = format!("creating a deployment of {sha} to {environment}");
-        let resp = self
-            .exchange(client, reqwest::Method::POST, &url, Some(&body), &what)
+        let created: IdOnly = self
+            .exchange_json(client, reqwest::Method::POST, &url, Some(&body), &what)
             .await?;
-        let created: IdOnly = resp
-            .json()
-            .await
-            .map_err(|e| anyhow!("unexpected answer {what}: {e}"))?;
         Ok(created.id)
     }
 
