@@ -10,21 +10,18 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::decide::{self, Mark, Outcome, Row, Soak, TimeRules};
-use super::policy::{self, Comment, Evaluation, Group, Policy};
-use super::spec::{Mode, RawPolicy, Spec};
-use super::time::{add, format_duration, until, Clock};
+use super::decide::Soak;
+use super::flow::{self, Closing, Forge, Gate, Polled, Record, Request, RunInfo};
+use super::policy::{Comment, Group, Policy};
+use super::spec::{RawPolicy, Spec};
+use super::time::Clock;
 use super::Finish;
 use crate::config::schema::Exclusion;
 use crate::error::Failure;
 use crate::forge::github::GitHub;
 use crate::forge::github_gate::{Conditional, Issue, IssueComment, RateLimited, Session};
-use crate::platform::{Platform, Report};
+use crate::platform::Platform;
 
-/// The longest pause between polls while nothing changes.
-const MAX_INTERVAL: Duration = Duration::from_secs(60);
-/// Consecutive failed polls tolerated before the gate gives up (exit 1).
-const MAX_POLL_ERRORS: u32 = 5;
 /// Issues scanned (×100) when looking for an earlier request of the same run.
 const SEARCH_PAGES: usize = 3;
 
@@ -94,48 +91,6 @@ impl Ctx {
             "{}/{}/actions/runs/{}",
             self.server_url, self.repo, self.run_id
         )
-    }
-}
-
-/// What a request issue carries in a hidden comment, so that a re-run, `evaluate` and
-/// `verify` know what was asked.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Record {
-    pub key: String,
-    pub sha: String,
-    #[serde(rename = "ref")]
-    pub git_ref: String,
-    pub run_id: String,
-    pub environment: Option<String>,
-    #[serde(default)]
-    pub inputs: serde_json::Map<String, Value>,
-}
-
-const RECORD_START: &str = "<!-- shipgate-gate ";
-const RECORD_END: &str = " -->";
-
-impl Record {
-    /// The hidden HTML comment (no `>` inside, so it cannot end early).
-    pub fn to_marker(&self) -> String {
-        let json = serde_json::to_string(self)
-            .unwrap_or_default()
-            .replace('>', "\\u003e");
-        format!("{RECORD_START}{json}{RECORD_END}")
-    }
-
-    /// The record in an issue body, if any.
-    pub fn from_body(body: &str) -> Option<Record> {
-        let start = body.find(RECORD_START)? + RECORD_START.len();
-        let end = body[start..].find(RECORD_END)? + start;
-        serde_json::from_str(&body[start..end]).ok()
-    }
-
-    /// The exact text a re-run looks for.
-    pub fn key_marker(key: &str) -> String {
-        let json_key = serde_json::to_string(key)
-            .unwrap_or_default()
-            .replace('>', "\\u003e");
-        format!("{RECORD_START}{{\"key\":{json_key},")
     }
 }
 
@@ -340,151 +295,82 @@ async fn soak_state(
     }
 }
 
-/// State shared by the modes.
-struct Gate<'a> {
-    spec: &'a Spec,
-    ctx: Ctx,
-    repo: String,
+/// GitHub's side of the modes: the request is an issue; polling reads the last page of its
+/// comments with `If-None-Match`.
+struct GithubForge<'a> {
+    s: &'a Session<'a>,
     clock: &'a Clock,
-    policy: Policy,
-    soak: Option<Soak>,
-    name: String,
+    repo: String,
+    /// The comments page to poll, and its ETag.
+    etag: Option<String>,
+    last_url: String,
+    /// Comments span several pages: edits on earlier pages need a full listing.
+    multi_page: bool,
+    issue_etag: Option<String>,
 }
 
-impl Gate<'_> {
-    fn rules(
-        &self,
-        requested: Option<Timestamp>,
-        platform_freeze: Option<String>,
-    ) -> TimeRules<'_> {
-        TimeRules {
-            windows: &self.spec.windows,
-            freezes: &self.spec.freezes,
-            platform_freeze,
-            wait: self.spec.wait,
-            requested,
-            after: match (&self.spec.after, &self.soak) {
-                (Some(a), Some(s)) => Some((a.environment.clone(), a.soak, s.clone())),
-                _ => None,
-            },
-        }
-    }
-
-    fn key(&self) -> String {
-        format!(
-            "{}#{}/{}/{}/{}",
-            self.ctx.repo, self.ctx.run_id, self.ctx.job, self.ctx.step, self.name
-        )
-    }
-
-    fn title(&self) -> String {
-        self.spec.issue_title.clone().unwrap_or_else(|| {
-            format!(
-                "Manual approval required for workflow run {}",
-                self.ctx.run_id
-            )
+impl GithubForge<'_> {
+    fn request(issue: &Issue) -> Result<Request, Failure> {
+        Ok(Request {
+            number: issue.number,
+            url: issue.html_url.clone(),
+            open: issue.state == "open",
+            created_at: parse_ts(&issue.created_at, "issue")?,
+            body: issue.body.clone().unwrap_or_default(),
         })
     }
 
-    fn body(&self, record: &Record) -> String {
-        let approvers: Vec<String> = self.policy.eligible().into_iter().collect();
-        let mut body = format!(
-            "Workflow is pending manual review.\nURL: {}\n\nRequired approvers: [{}]\n\nRespond \"{}\" to continue workflow or \"{}\" to cancel.",
-            self.ctx.run_url(),
-            approvers.join(", "),
-            self.spec.approve_words,
-            self.spec.deny_words,
-        );
-        let mut rules = Vec::new();
-        for r in &self.policy.all_of {
-            rules.push(format!("{} of `{}`", r.min, r.group));
-        }
-        if !self.policy.any_of.is_empty() {
-            let any: Vec<String> = self
-                .policy
-                .any_of
-                .iter()
-                .map(|r| format!("{} of `{}`", r.min, r.group))
-                .collect();
-            rules.push(format!("one of: {}", any.join(" / ")));
-        }
-        if self.policy.min_total > 0 {
-            rules.push(format!(
-                "at least {} distinct approver(s)",
-                self.policy.min_total
-            ));
-        }
-        body.push_str(&format!(
-            "\n\nPolicy `{}`: {}. A reason may follow the keyword on the next lines. Edited comments do not count.",
-            self.name,
-            rules.join(", ")
-        ));
-        if !self.spec.issue_body.is_empty() {
-            body.push_str("\n\n");
-            body.push_str(&self.spec.issue_body);
-        }
-        body.push_str("\n\n");
-        body.push_str(&record.to_marker());
-        body
+    /// Lists every comment and points polling at the page where the next one will appear.
+    async fn list(&mut self, number: u64) -> Result<Vec<Comment>, Failure> {
+        let (list, tag, last) = limited(self.clock, async || {
+            self.s.comments(&self.repo, number).await
+        })
+        .await
+        .map_err(api)?;
+        let count = list.len();
+        (self.etag, self.last_url) = if count > 0 && count.is_multiple_of(100) {
+            // A full last page: the next comment appears on the next (empty) page.
+            let next = format!(
+                "{}&page={}",
+                self.s.comments_url(&self.repo, number),
+                count / 100 + 1
+            );
+            (None, next)
+        } else {
+            (tag, last)
+        };
+        self.multi_page = self.last_url != self.s.comments_url(&self.repo, number);
+        to_comments(&list)
+    }
+}
+
+impl Forge for GithubForge<'_> {
+    fn noun(&self) -> &'static str {
+        "issue"
     }
 
-    fn record(&self) -> Record {
-        Record {
-            key: self.key(),
-            sha: self.ctx.sha.clone(),
-            git_ref: self.ctx.git_ref.clone(),
-            run_id: self.ctx.run_id.clone(),
-            environment: self.spec.environment.clone(),
-            inputs: self.spec.dispatch_inputs.clone(),
-        }
+    async fn find(&mut self, marker: &str) -> Result<Option<Request>, Failure> {
+        let found = limited(self.clock, async || {
+            self.s.find_issue(&self.repo, marker, SEARCH_PAGES).await
+        })
+        .await
+        .map_err(api)?;
+        found.as_ref().map(Self::request).transpose()
     }
 
-    /// Finds this run's request by its marker (re-runs), reopening it if it was closed, or
-    /// opens a new one. Returns the issue and when the request counts from.
-    async fn find_or_create(
-        &self,
-        s: &Session<'_>,
+    async fn open(
+        &mut self,
+        title: &str,
+        body: &str,
+        approvers: &[String],
+        labels: &[String],
         p: &mut Platform,
-    ) -> Result<(Issue, Timestamp), Failure> {
-        let record = self.record();
-        let clock = self.clock;
-        if self.ctx.attempt != 1 {
-            let marker = Record::key_marker(&record.key);
-            let found = limited(clock, async || {
-                s.find_issue(&self.repo, &marker, SEARCH_PAGES).await
-            })
-            .await
-            .map_err(api)?;
-            if let Some(issue) = found {
-                p.info(&format!("Found this run's request: {}", issue.html_url));
-                if issue.state == "open" {
-                    let at = parse_ts(&issue.created_at, "issue")?;
-                    return Ok((issue, at));
-                }
-                let note = format!(
-                    "Re-run (attempt {}): approval requested again. Decisions made before this comment do not count.",
-                    self.ctx.attempt
-                );
-                let c = limited(clock, async || {
-                    s.comment(&self.repo, issue.number, &note).await
-                })
-                .await
-                .map_err(api)?;
-                limited(clock, async || {
-                    s.set_issue_state(&self.repo, issue.number, "open", "reopened")
-                        .await
-                })
-                .await
-                .map_err(api)?;
-                let at = parse_ts(&c.created_at, "comment")?;
-                return Ok((issue, at));
-            }
-        }
-        let assignees: Vec<String> = self.policy.eligible().into_iter().take(10).collect();
-        let body = self.body(&record);
-        let title = self.title();
-        let (issue, dropped) = limited(clock, async || {
-            s.create_issue(&self.repo, &title, &body, &assignees, &self.spec.labels)
+    ) -> Result<Request, Failure> {
+        // GitHub takes at most 10 assignees.
+        let assignees: Vec<String> = approvers.iter().take(10).cloned().collect();
+        let (issue, dropped) = limited(self.clock, async || {
+            self.s
+                .create_issue(&self.repo, title, body, &assignees, labels)
                 .await
         })
         .await
@@ -492,47 +378,150 @@ impl Gate<'_> {
         if dropped {
             p.warning("GitHub refused to assign the approvers (422: someone cannot be assigned); the request was opened without assignees");
         }
-        p.info(&format!("Approval request: {}", issue.html_url));
-        let at = parse_ts(&issue.created_at, "issue")?;
-        Ok((issue, at))
+        Self::request(&issue)
     }
 
-    async fn close(
-        &self,
-        s: &Session<'_>,
-        number: u64,
-        text: &str,
-        reason: &str,
-    ) -> Result<(), Failure> {
-        let clock = self.clock;
-        limited(clock, async || s.comment(&self.repo, number, text).await)
+    async fn get(&mut self, number: u64) -> Result<Request, Failure> {
+        let issue = limited(self.clock, async || self.s.issue(&self.repo, number).await)
             .await
             .map_err(api)?;
-        limited(clock, async || {
-            s.set_issue_state(&self.repo, number, "closed", reason)
+        Self::request(&issue)
+    }
+
+    async fn comment(&mut self, number: u64, text: &str) -> Result<Timestamp, Failure> {
+        let c = limited(self.clock, async || {
+            self.s.comment(&self.repo, number, text).await
+        })
+        .await
+        .map_err(api)?;
+        parse_ts(&c.created_at, "comment")
+    }
+
+    async fn close(&mut self, number: u64, how: Closing) -> Result<(), Failure> {
+        let reason = match how {
+            Closing::Completed => "completed",
+            Closing::NotPlanned => "not_planned",
+        };
+        limited(self.clock, async || {
+            self.s
+                .set_issue_state(&self.repo, number, "closed", reason)
                 .await
         })
         .await
         .map_err(api)
     }
 
-    fn closing_text(&self, outcome: Outcome, eval: &Evaluation, rows: &[Row]) -> String {
-        match outcome {
-            Outcome::Approved => format!(
-                "The required number of approvals ({}) has been met; continuing workflow and closing this issue.",
-                eval.approvals.len()
-            ),
-            Outcome::Denied if self.spec.fail_on_denial => "Request denied. Closing issue and failing workflow.".into(),
-            Outcome::Denied => "Request denied. Closing issue but continuing workflow.".into(),
-            _ => {
-                let why: Vec<String> = rows
-                    .iter()
-                    .filter(|r| r.mark == Mark::Failed)
-                    .map(|r| format!("{}: {}", r.rule, r.detail))
-                    .collect();
-                format!("The gate is blocked ({}). Closing issue and failing workflow.", why.join("; "))
+    async fn reopen(&mut self, number: u64) -> Result<(), Failure> {
+        limited(self.clock, async || {
+            self.s
+                .set_issue_state(&self.repo, number, "open", "reopened")
+                .await
+        })
+        .await
+        .map_err(api)
+    }
+
+    async fn comments(&mut self, number: u64) -> Result<Vec<Comment>, Failure> {
+        self.list(number).await
+    }
+
+    async fn poll(&mut self, number: u64) -> anyhow::Result<Polled> {
+        let url = self.last_url.clone();
+        let answer = self
+            .s
+            .get_conditional::<Vec<IssueComment>>(
+                &url,
+                self.etag.as_deref(),
+                "polling the request's comments",
+            )
+            .await?;
+        let (polled, q) = match answer {
+            Conditional::NotModified(q) => (Polled::Unchanged, q),
+            Conditional::Modified {
+                value,
+                etag,
+                last,
+                quota: q,
+            } => {
+                let single = last.is_none()
+                    && url == self.s.comments_url(&self.repo, number)
+                    && value.len() < 100;
+                let list = if single {
+                    self.etag = etag;
+                    to_comments(&value)
+                } else {
+                    self.list(number).await
+                };
+                let list = list.map_err(|f| anyhow::anyhow!("{f}"))?;
+                (Polled::Changed(list), q)
             }
+        };
+        if let Some(pause) = quota_pause(q, self.clock) {
+            self.clock.sleep(pause).await;
         }
+        Ok(polled)
+    }
+
+    async fn confirm(
+        &mut self,
+        number: u64,
+        current: &[Comment],
+    ) -> Result<Option<Vec<Comment>>, Failure> {
+        if !self.multi_page {
+            return Ok(None);
+        }
+        let fresh = self.list(number).await?;
+        Ok((fresh != current).then_some(fresh))
+    }
+
+    async fn closed(&mut self, number: u64) -> anyhow::Result<Option<bool>> {
+        let url = self.s.issue_url(&self.repo, number);
+        match self
+            .s
+            .get_conditional::<Issue>(
+                &url,
+                self.issue_etag.as_deref(),
+                "polling the request issue",
+            )
+            .await?
+        {
+            Conditional::Modified { value, etag, .. } => {
+                self.issue_etag = etag;
+                Ok(Some(value.state == "closed"))
+            }
+            Conditional::NotModified(_) => Ok(None),
+        }
+    }
+
+    async fn start(
+        &mut self,
+        spec: &Spec,
+        record: &Record,
+        number: u64,
+    ) -> Result<Option<String>, Failure> {
+        let Some(wf) = &spec.dispatch_workflow else {
+            return Ok(None);
+        };
+        let mut inputs = record.inputs.clone();
+        inputs.insert("gate-issue".into(), Value::String(number.to_string()));
+        let git_ref = record
+            .git_ref
+            .trim_start_matches("refs/heads/")
+            .trim_start_matches("refs/tags/")
+            .to_string();
+        let inputs = Value::Object(inputs);
+        limited(self.clock, async || {
+            self.s.dispatch(&self.repo, wf, &git_ref, &inputs).await
+        })
+        .await
+        .map_err(api)?;
+        Ok(Some(format!(
+            "Started `{wf}` on `{git_ref}` with gate-issue={number}."
+        )))
+    }
+
+    fn freeze(&self, _now: Timestamp) -> Option<String> {
+        None
     }
 }
 
@@ -577,381 +566,46 @@ pub async fn run(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish,
         .environment
         .clone()
         .unwrap_or_else(|| spec.policy.name.clone());
+    let event_number = ctx.event["issue"]["number"].as_u64().or_else(|| {
+        ctx.event["inputs"]["gate-issue"]
+            .as_str()
+            .and_then(|v| v.trim_start_matches('#').parse().ok())
+    });
+    let run = RunInfo {
+        key: format!(
+            "{}#{}/{}/{}/{}",
+            ctx.repo, ctx.run_id, ctx.job, ctx.step, name
+        ),
+        rerun: ctx.attempt != 1,
+        attempt: ctx.attempt.to_string(),
+        run_id: ctx.run_id.clone(),
+        run_url: ctx.run_url(),
+        sha: ctx.sha.clone(),
+        git_ref: ctx.git_ref.clone(),
+        default_title: format!("Manual approval required for workflow run {}", ctx.run_id),
+        place: repo.clone(),
+        mention: false,
+        event_number,
+        evaluate_hint: "Waiting for approval; an `issue_comment` workflow running `gate --mode evaluate` decides.".into(),
+    };
     let gate = Gate {
         spec,
-        ctx,
-        repo,
+        run,
         clock,
         policy,
         soak,
         name,
     };
-    match spec.mode {
-        Mode::Blocking | Mode::Request => request_and_wait(&gate, &s, p).await,
-        Mode::Evaluate => evaluate(&gate, &s, p).await,
-        Mode::Verify => verify(&gate, &s, p).await,
-        Mode::GitlabJobs | Mode::GitlabApprove => Err(Failure::input(
-            "mode",
-            "gitlab-approve and gitlab-jobs run on GitLab only",
-        )),
-    }
-}
-
-struct Outputs<'a> {
-    issue: Option<&'a Issue>,
-    status: &'a str,
-    eval: Option<&'a Evaluation>,
-    rows: &'a [Row],
-    lines: Vec<String>,
-    headline: String,
-}
-
-fn finish(gate: &Gate<'_>, o: Outputs<'_>, failure: Option<Failure>) -> Finish {
-    let mut report = Report::default();
-    if let Some(issue) = o.issue {
-        report.set("issue-number", issue.number.to_string());
-        report.set("issue-url", issue.html_url.clone());
-    }
-    report.set("approval-status", o.status);
-    let approvals = o.eval.map(|e| e.approvals.clone()).unwrap_or_default();
-    let denials = o.eval.map(|e| e.denials.clone()).unwrap_or_default();
-    report.set(
-        "approvers",
-        serde_json::to_string(&approvals).unwrap_or_else(|_| "[]".into()),
-    );
-    report.set(
-        "denied-by",
-        serde_json::to_string(&denials).unwrap_or_else(|_| "[]".into()),
-    );
-    let mut lines = o.lines;
-    if let Some(issue) = o.issue {
-        lines.insert(
-            0,
-            format!("Request: [#{}]({})", issue.number, issue.html_url),
-        );
-    }
-    if !gate.ctx.sha.is_empty() {
-        lines.push(format!("Commit: `{}`", gate.ctx.sha));
-    }
-    let title = format!("Gate `{}`", gate.name);
-    report.summary = Some(decide::summary(&title, &o.headline, &lines, o.eval, o.rows));
-    Finish { report, failure }
-}
-
-fn headline(outcome: Outcome) -> String {
-    match outcome {
-        Outcome::Approved => "✅ approved".into(),
-        Outcome::Denied => "❌ denied".into(),
-        Outcome::Blocked => "🚫 blocked".into(),
-        Outcome::Pending(_) => "⏳ pending".into(),
-    }
-}
-
-/// The failure (exit code) for a final outcome.
-fn failure_for(
-    spec: &Spec,
-    outcome: Outcome,
-    rows: &[Row],
-    eval: Option<&Evaluation>,
-) -> Option<Failure> {
-    match outcome {
-        Outcome::Approved | Outcome::Pending(_) => None,
-        Outcome::Denied if !spec.fail_on_denial => None,
-        Outcome::Denied => {
-            let who: Vec<String> = eval
-                .map(|e| e.denials.iter().map(|d| format!("@{}", d.login)).collect())
-                .unwrap_or_default();
-            Some(Failure::Decision(format!("denied by {}", who.join(", "))))
-        }
-        Outcome::Blocked => {
-            let why: Vec<String> = rows
-                .iter()
-                .filter(|r| r.mark == Mark::Failed)
-                .map(|r| format!("{}: {}", r.rule, r.detail))
-                .collect();
-            Some(Failure::Decision(format!("blocked: {}", why.join("; "))))
-        }
-    }
-}
-
-/// Blocking and request modes.
-async fn request_and_wait(
-    gate: &Gate<'_>,
-    s: &Session<'_>,
-    p: &mut Platform,
-) -> Result<Finish, Failure> {
-    let spec = gate.spec;
-    let clock = gate.clock;
-    // Windows, freezes and the earlier environment are checked before anything is asked.
-    let now = clock.now();
-    let rows = decide::time_rows(&gate.rules(None, None), now);
-    if decide::decide(None, &rows) == Outcome::Blocked {
-        let failure = failure_for(spec, Outcome::Blocked, &rows, None);
-        let o = Outputs {
-            issue: None,
-            status: "blocked",
-            eval: None,
-            rows: &rows,
-            lines: vec![],
-            headline: headline(Outcome::Blocked),
-        };
-        return Ok(finish(gate, o, failure));
-    }
-    if spec.dry_run {
-        let record = gate.record();
-        p.info(&format!(
-            "dry run: would open \"{}\" in {}:\n{}",
-            gate.title(),
-            gate.repo,
-            gate.body(&record)
-        ));
-        let o = Outputs {
-            issue: None,
-            status: "dry-run",
-            eval: None,
-            rows: &rows,
-            lines: vec!["Dry run: nothing was written.".into()],
-            headline: "dry run".into(),
-        };
-        return Ok(finish(gate, o, None));
-    }
-    let (issue, requested) = gate.find_or_create(s, p).await?;
-    if spec.mode == Mode::Request {
-        let rows = decide::time_rows(&gate.rules(Some(requested), None), now);
-        let o = Outputs {
-            issue: Some(&issue),
-            status: "pending",
-            eval: None,
-            rows: &rows,
-            lines: vec!["Waiting for approval; an `issue_comment` workflow running `gate --mode evaluate` decides.".into()],
-            headline: headline(Outcome::Pending(None)),
-        };
-        return Ok(finish(gate, o, None));
-    }
-    wait(gate, s, p, issue, requested).await
-}
-
-/// The blocking wait loop.
-async fn wait(
-    gate: &Gate<'_>,
-    s: &Session<'_>,
-    p: &mut Platform,
-    issue: Issue,
-    requested: Timestamp,
-) -> Result<Finish, Failure> {
-    let spec = gate.spec;
-    let clock = gate.clock;
-    let started = clock.now();
-    let deadline = spec.timeout.map(|t| add(started, t));
-    let (list, tag, last) = limited(clock, async || s.comments(&gate.repo, issue.number).await)
-        .await
-        .map_err(api)?;
-    let (mut etag, mut last_url) = poll_target(s, &gate.repo, issue.number, list.len(), tag, last);
-    let mut comments = to_comments(&list)?;
-    let mut multi_page = last_url != s.comments_url(&gate.repo, issue.number);
-    let issue_url = s.issue_url(&gate.repo, issue.number);
-    let mut issue_etag: Option<String> = None;
-    let mut closed_by_someone = false;
-    let mut interval = spec.poll;
-    let mut errors = 0u32;
-    let mut last_note = String::new();
-    let mut last_heartbeat = started;
-    loop {
-        let now = clock.now();
-        let eval = policy::evaluate(&gate.policy, &spec.words, &comments, requested);
-        let rows = decide::time_rows(&gate.rules(Some(requested), None), now);
-        let mut outcome = decide::decide(Some(&eval), &rows);
-        if closed_by_someone && spec.close_means_denial && !matches!(outcome, Outcome::Approved) {
-            outcome = Outcome::Denied;
-        }
-        if outcome == Outcome::Approved && multi_page {
-            // Edits on earlier pages are only seen by a full listing: confirm before passing.
-            let (list, tag, last) =
-                limited(clock, async || s.comments(&gate.repo, issue.number).await)
-                    .await
-                    .map_err(api)?;
-            let fresh = to_comments(&list)?;
-            if fresh != comments {
-                comments = fresh;
-                (etag, last_url) = poll_target(s, &gate.repo, issue.number, list.len(), tag, last);
-                continue;
-            }
-        }
-        match outcome {
-            Outcome::Approved | Outcome::Denied | Outcome::Blocked => {
-                let mut text = gate.closing_text(outcome, &eval, &rows);
-                if closed_by_someone && outcome == Outcome::Denied {
-                    text = "The issue was closed without a decision, which counts as a denial (close-issue-means-denial).".into();
-                }
-                gate.close(
-                    s,
-                    issue.number,
-                    &text,
-                    if outcome == Outcome::Approved {
-                        "completed"
-                    } else {
-                        "not_planned"
-                    },
-                )
-                .await?;
-                let failure =
-                    if closed_by_someone && outcome == Outcome::Denied && spec.fail_on_denial {
-                        Some(Failure::Decision(
-                            "the request issue was closed (close-issue-means-denial)".into(),
-                        ))
-                    } else {
-                        failure_for(spec, outcome, &rows, Some(&eval))
-                    };
-                let o = Outputs {
-                    issue: Some(&issue),
-                    status: outcome.status(),
-                    eval: Some(&eval),
-                    rows: &rows,
-                    lines: vec![],
-                    headline: headline(outcome),
-                };
-                return Ok(finish(gate, o, failure));
-            }
-            Outcome::Pending(_) => {}
-        }
-        if let Some(end) = deadline {
-            if now >= end {
-                let t = format_duration(spec.timeout.unwrap_or_default());
-                let text = format!("Request timed out after {t} without the required approvals. Closing issue and failing workflow.");
-                gate.close(s, issue.number, &text, "not_planned").await?;
-                let o = Outputs {
-                    issue: Some(&issue),
-                    status: "timed-out",
-                    eval: Some(&eval),
-                    rows: &rows,
-                    lines: vec![format!("Timed out after {t}.")],
-                    headline: "⌛ timed out".into(),
-                };
-                return Ok(finish(
-                    gate,
-                    o,
-                    Some(Failure::Timeout(format!("no decision within {t}"))),
-                ));
-            }
-        }
-        let note = progress(&eval, &rows);
-        if note != last_note || until(last_heartbeat, now) >= Duration::from_secs(300) {
-            p.info(&format!(
-                "Waiting ({} elapsed): {note}",
-                format_duration(until(started, now))
-            ));
-            last_note = note;
-            last_heartbeat = now;
-        }
-        // Sleep, never past the deadline or a timer's end.
-        let mut pause = interval;
-        for limit in [deadline, pending_until(&rows)].into_iter().flatten() {
-            pause = pause.min(until(now, limit).max(Duration::from_millis(1)));
-        }
-        clock.sleep(pause).await;
-        let url = last_url.clone();
-        match s
-            .get_conditional::<Vec<IssueComment>>(
-                &url,
-                etag.as_deref(),
-                "polling the request's comments",
-            )
-            .await
-        {
-            Ok(Conditional::NotModified(quota)) => {
-                errors = 0;
-                interval = (interval.mul_f64(1.5)).min(MAX_INTERVAL.max(spec.poll));
-                if let Some(pause) = quota_pause(quota, clock) {
-                    clock.sleep(pause).await;
-                }
-            }
-            Ok(Conditional::Modified {
-                value,
-                etag: tag,
-                last,
-                quota,
-            }) => {
-                errors = 0;
-                interval = spec.poll;
-                let single = last.is_none()
-                    && url == s.comments_url(&gate.repo, issue.number)
-                    && value.len() < 100;
-                if single {
-                    comments = to_comments(&value)?;
-                    etag = tag;
-                } else {
-                    let (list, tag, l) =
-                        limited(clock, async || s.comments(&gate.repo, issue.number).await)
-                            .await
-                            .map_err(api)?;
-                    comments = to_comments(&list)?;
-                    (etag, last_url) = poll_target(s, &gate.repo, issue.number, list.len(), tag, l);
-                }
-                multi_page = last_url != s.comments_url(&gate.repo, issue.number);
-                if let Some(pause) = quota_pause(quota, clock) {
-                    clock.sleep(pause).await;
-                }
-            }
-            Err(e) => {
-                errors += 1;
-                let wait = match e.downcast_ref::<RateLimited>() {
-                    Some(r) => {
-                        r.wait
-                            .unwrap_or(Duration::from_secs(60))
-                            .max(Duration::from_secs(60))
-                            * errors
-                    }
-                    None => interval * errors,
-                };
-                if errors > MAX_POLL_ERRORS {
-                    return Err(api(
-                        e.context(format!("{MAX_POLL_ERRORS} polls in a row failed"))
-                    ));
-                }
-                p.warning(&format!(
-                    "poll failed ({e:#}); retrying in {}",
-                    format_duration(wait)
-                ));
-                clock.sleep(wait).await;
-            }
-        }
-        if spec.close_means_denial {
-            match s
-                .get_conditional::<Issue>(
-                    &issue_url,
-                    issue_etag.as_deref(),
-                    "polling the request issue",
-                )
-                .await
-            {
-                Ok(Conditional::Modified {
-                    value, etag: tag, ..
-                }) => {
-                    issue_etag = tag;
-                    closed_by_someone = value.state == "closed";
-                }
-                Ok(Conditional::NotModified(_)) => {}
-                Err(e) => p.warning(&format!("poll of the issue failed ({e:#})")),
-            }
-        }
-    }
-}
-
-/// What to poll: the last page of comments with its ETag, or, when that page is full, the
-/// next (empty) page, where the next comment will appear.
-fn poll_target(
-    s: &Session<'_>,
-    repo: &str,
-    number: u64,
-    count: usize,
-    etag: Option<String>,
-    last: String,
-) -> (Option<String>, String) {
-    if count > 0 && count.is_multiple_of(100) {
-        let next = format!("{}&page={}", s.comments_url(repo, number), count / 100 + 1);
-        return (None, next);
-    }
-    (etag, last)
+    let mut forge = GithubForge {
+        s: &s,
+        clock,
+        repo,
+        etag: None,
+        last_url: String::new(),
+        multi_page: false,
+        issue_etag: None,
+    };
+    flow::run(&gate, &mut forge, p).await
 }
 
 /// When the quota is nearly spent, the pause until it resets.
@@ -964,267 +618,4 @@ fn quota_pause(q: crate::forge::github_gate::Quota, clock: &Clock) -> Option<Dur
     }
     let now = clock.now().as_second().max(0) as u64;
     Some(Duration::from_secs(reset.saturating_sub(now) + 1).min(Duration::from_secs(3600)))
-}
-
-fn pending_until(rows: &[Row]) -> Option<Timestamp> {
-    rows.iter()
-        .filter_map(|r| match r.mark {
-            Mark::Waiting(t) => t,
-            _ => None,
-        })
-        .max()
-}
-
-fn progress(eval: &Evaluation, rows: &[Row]) -> String {
-    let mut parts: Vec<String> = eval
-        .rules
-        .iter()
-        .filter(|r| !r.0.starts_with("no veto"))
-        .map(|(rule, held, detail)| format!("{} {rule} ({detail})", if *held { "✓" } else { "…" }))
-        .collect();
-    parts.extend(
-        rows.iter()
-            .filter(|r| matches!(r.mark, Mark::Waiting(_)))
-            .map(|r| format!("… {} ({})", r.rule, r.detail)),
-    );
-    parts.join("; ")
-}
-
-fn record_of(issue: &Issue) -> Option<Record> {
-    issue.body.as_deref().and_then(Record::from_body)
-}
-
-fn issue_number(gate: &Gate<'_>) -> Option<u64> {
-    gate.spec
-        .issue_number
-        .or_else(|| gate.ctx.event["issue"]["number"].as_u64())
-        .or_else(|| {
-            gate.ctx.event["inputs"]["gate-issue"]
-                .as_str()
-                .and_then(|v| v.trim_start_matches('#').parse().ok())
-        })
-}
-
-/// `evaluate`: decide on a comment event; on approval close and dispatch the deploy.
-async fn evaluate(gate: &Gate<'_>, s: &Session<'_>, p: &mut Platform) -> Result<Finish, Failure> {
-    let spec = gate.spec;
-    let clock = gate.clock;
-    let Some(number) = issue_number(gate) else {
-        return Err(Failure::input(
-            "issue-number",
-            "no issue: run evaluate on an issue_comment event, or give issue-number",
-        ));
-    };
-    let issue = limited(clock, async || s.issue(&gate.repo, number).await)
-        .await
-        .map_err(api)?;
-    let Some(record) = record_of(&issue) else {
-        p.info(&format!(
-            "Issue #{number} is not a shipgate approval request; nothing to do."
-        ));
-        let o = Outputs {
-            issue: Some(&issue),
-            status: "none",
-            eval: None,
-            rows: &[],
-            lines: vec!["Not an approval request.".into()],
-            headline: "nothing to do".into(),
-        };
-        return Ok(finish(gate, o, None));
-    };
-    if issue.state != "open" {
-        p.info(&format!(
-            "Request #{number} is already closed; nothing to do."
-        ));
-        let o = Outputs {
-            issue: Some(&issue),
-            status: "closed",
-            eval: None,
-            rows: &[],
-            lines: vec!["The request is already closed.".into()],
-            headline: "already decided".into(),
-        };
-        return Ok(finish(gate, o, None));
-    }
-    let requested = parse_ts(&issue.created_at, "issue")?;
-    let (list, _, _) = limited(clock, async || s.comments(&gate.repo, number).await)
-        .await
-        .map_err(api)?;
-    let comments = to_comments(&list)?;
-    let now = clock.now();
-    let eval = policy::evaluate(&gate.policy, &spec.words, &comments, requested);
-    let rows = decide::time_rows(&gate.rules(Some(requested), None), now);
-    let outcome = decide::decide(Some(&eval), &rows);
-    if let (Some(t), Outcome::Pending(_)) = (spec.timeout, outcome) {
-        if now >= add(requested, t) {
-            let text = format!(
-                "Request timed out after {} without the required approvals. Closing issue.",
-                format_duration(t)
-            );
-            gate.close(s, number, &text, "not_planned").await?;
-            let o = Outputs {
-                issue: Some(&issue),
-                status: "timed-out",
-                eval: Some(&eval),
-                rows: &rows,
-                lines: vec![],
-                headline: "⌛ timed out".into(),
-            };
-            return Ok(finish(
-                gate,
-                o,
-                Some(Failure::Timeout(format!(
-                    "no decision within {}",
-                    format_duration(t)
-                ))),
-            ));
-        }
-    }
-    let mut lines = Vec::new();
-    match outcome {
-        Outcome::Approved => {
-            let workflow = spec.dispatch_workflow.clone();
-            let text = gate.closing_text(outcome, &eval, &rows);
-            if let Some(wf) = &workflow {
-                let mut inputs = record.inputs.clone();
-                inputs.insert("gate-issue".into(), Value::String(number.to_string()));
-                let git_ref = record
-                    .git_ref
-                    .trim_start_matches("refs/heads/")
-                    .trim_start_matches("refs/tags/")
-                    .to_string();
-                let inputs = Value::Object(inputs);
-                limited(clock, async || {
-                    s.dispatch(&gate.repo, wf, &git_ref, &inputs).await
-                })
-                .await
-                .map_err(api)?;
-                lines.push(format!(
-                    "Started `{wf}` on `{git_ref}` with gate-issue={number}."
-                ));
-            }
-            gate.close(s, number, &text, "completed").await?;
-        }
-        Outcome::Denied => {
-            let text = gate.closing_text(outcome, &eval, &rows);
-            gate.close(s, number, &text, "not_planned").await?;
-        }
-        Outcome::Blocked => {
-            lines.push("The request stays open; a later comment is evaluated again.".into())
-        }
-        Outcome::Pending(_) => {
-            lines.push("Still waiting; each new comment is evaluated again.".into())
-        }
-    }
-    let failure = failure_for(spec, outcome, &rows, Some(&eval));
-    let o = Outputs {
-        issue: Some(&issue),
-        status: outcome.status(),
-        eval: Some(&eval),
-        rows: &rows,
-        lines,
-        headline: headline(outcome),
-    };
-    Ok(finish(gate, o, failure))
-}
-
-/// `verify`: the dispatched deploy re-checks the approval on GitHub (anyone with write
-/// access can dispatch a workflow by hand).
-async fn verify(gate: &Gate<'_>, s: &Session<'_>, p: &mut Platform) -> Result<Finish, Failure> {
-    let spec = gate.spec;
-    let clock = gate.clock;
-    let Some(number) = issue_number(gate) else {
-        return Err(Failure::input(
-            "issue-number",
-            "no request: give issue-number (the gate-issue input of the dispatch)",
-        ));
-    };
-    let issue = limited(clock, async || s.issue(&gate.repo, number).await)
-        .await
-        .map_err(api)?;
-    let record = record_of(&issue);
-    let requested = parse_ts(&issue.created_at, "issue")?;
-    let (list, _, _) = limited(clock, async || s.comments(&gate.repo, number).await)
-        .await
-        .map_err(api)?;
-    let comments = to_comments(&list)?;
-    let now = clock.now();
-    let eval = policy::evaluate(&gate.policy, &spec.words, &comments, requested);
-    let mut rows = decide::time_rows(&gate.rules(Some(requested), None), now);
-    let sha_row = match &record {
-        None => Row {
-            mark: Mark::Failed,
-            rule: "approval request".into(),
-            detail: format!("issue #{number} is not a shipgate approval request"),
-        },
-        Some(r) if !gate.ctx.sha.is_empty() && r.sha != gate.ctx.sha => Row {
-            mark: Mark::Failed,
-            rule: "same commit".into(),
-            detail: format!(
-                "approved commit `{}`, but this run deploys `{}`",
-                r.sha, gate.ctx.sha
-            ),
-        },
-        Some(r) => Row {
-            mark: Mark::Held,
-            rule: "same commit".into(),
-            detail: format!("`{}`", r.sha),
-        },
-    };
-    rows.insert(0, sha_row);
-    let mut outcome = decide::decide(Some(&eval), &rows);
-    if let Outcome::Pending(_) = outcome {
-        // verify cannot wait: not approved yet is a decision against proceeding.
-        outcome = Outcome::Blocked;
-        rows.push(Row {
-            mark: Mark::Failed,
-            rule: "approved".into(),
-            detail: "the request is not approved".into(),
-        });
-    }
-    p.info(&format!("verify #{number}: {}", outcome.status()));
-    let failure = match outcome {
-        Outcome::Denied => Some(Failure::Decision("the request was denied".into())),
-        other => failure_for(spec, other, &rows, Some(&eval)),
-    };
-    let status = if outcome == Outcome::Approved {
-        "approved"
-    } else {
-        outcome.status()
-    };
-    let o = Outputs {
-        issue: Some(&issue),
-        status,
-        eval: Some(&eval),
-        rows: &rows,
-        lines: vec![],
-        headline: headline(outcome),
-    };
-    Ok(finish(gate, o, failure))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn record_round_trips_through_the_marker() {
-        let r = Record {
-            key: "o/r#1/job/step/prod".into(),
-            sha: "abc".into(),
-            git_ref: "refs/heads/main".into(),
-            run_id: "1".into(),
-            environment: Some("prod".into()),
-            inputs: serde_json::Map::from_iter([("note".to_string(), json!("a --> b"))]),
-        };
-        let body = format!("text\n\n{}", r.to_marker());
-        assert_eq!(
-            body.matches("-->").count(),
-            1,
-            "only the marker's own end: {body}"
-        );
-        assert_eq!(Record::from_body(&body), Some(r.clone()));
-        assert!(body.contains(&Record::key_marker(&r.key)));
-    }
 }

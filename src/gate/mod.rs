@@ -7,6 +7,7 @@
 //! platform parts ([`github`], [`gitlab`]) fetch comments or records and apply the outcome.
 
 pub mod decide;
+pub mod flow;
 pub mod github;
 pub mod gitlab;
 pub mod policy;
