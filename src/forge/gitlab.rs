@@ -70,7 +70,7 @@ impl GitLab {
         }
     }
 
-    fn call(
+    pub(crate) fn call(
         &self,
         client: &reqwest::Client,
         method: reqwest::Method,
@@ -83,7 +83,7 @@ impl GitLab {
         }
     }
 
-    async fn exchange(
+    pub(crate) async fn exchange(
         &self,
         client: &reqwest::Client,
         method: reqwest::Method,

@@ -3,3 +3,4 @@
 pub mod github;
 pub mod github_gate;
 pub mod gitlab;
+pub mod gitlab_gate;

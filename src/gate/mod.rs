@@ -6,10 +6,12 @@
 //! approved, against the rules), [`time`] and [`decide`] (windows, freezes, timers). The
 //! platform parts ([`github`], [`gitlab`]) fetch comments or records and apply the outcome.
 
+pub mod cron;
 pub mod decide;
 pub mod flow;
 pub mod github;
 pub mod gitlab;
+pub mod gitlab_api;
 pub mod policy;
 pub mod spec;
 pub mod time;
@@ -46,7 +48,14 @@ pub fn run(args: &Args, p: &mut Platform) -> Result<Finish, Failure> {
         spec::Mode::GitlabJobs | spec::Mode::GitlabApprove
     );
     match p.kind {
-        Kind::Gitlab => gitlab::run(&spec, p, &clock, &cwd),
+        Kind::Gitlab if on_gitlab => gitlab::run(&spec, p, &clock, &cwd),
+        Kind::Gitlab => match gitlab_api::token(&spec, p) {
+            Some(token) => runtime.block_on(gitlab_api::run(&spec, p, &clock, token)),
+            None => Err(Failure::input(
+                "secret",
+                "on GitLab the blocking, request, evaluate and verify modes need a token with the api scope (the secret input or GITLAB_TOKEN); without one, use manual approve jobs (modes gitlab-approve and gitlab-jobs)",
+            )),
+        },
         Kind::Local if on_gitlab => gitlab::run(&spec, p, &clock, &cwd),
         Kind::Github | Kind::Local => runtime.block_on(github::run(&spec, p, &clock)),
     }

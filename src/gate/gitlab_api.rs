@@ -1,0 +1,511 @@
+//! The gate on GitLab with a token: the same modes and policies as on GitHub, over an issue
+//! of the project and its notes.
+//!
+//! - Approvers are usernames, or groups (`group/subgroup`, or `group:name` for a top-level
+//!   group), expanded through the members API (inherited members included).
+//! - The request is an issue that @-mentions the approvers (GitLab Free has one assignee);
+//!   a waiting gate probes the newest-updated note with `If-None-Match` and lists every
+//!   note only when that changed.
+//! - Freezes: `CI_DEPLOY_FREEZE` and the project's deploy freeze periods (cron, time zone),
+//!   read from the API; `after` reads the environment's deployments.
+//! - `evaluate` runs in a pipeline started by a comment webhook (`TRIGGER_PAYLOAD`) and, on
+//!   approval, plays the manual job named by `dispatch-workflow` in the request's pipeline.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use super::cron::FreezePeriod;
+use super::decide::Soak;
+use super::flow::{self, Closing, Forge, Gate, Polled, Record, Request, RunInfo};
+use super::policy::{is_bot_login, Comment, Group, Policy};
+use super::spec::{RawPolicy, Spec};
+use super::time::Clock;
+use super::Finish;
+use crate::config::schema::Exclusion;
+use crate::error::Failure;
+use crate::forge::gitlab::{Auth, GitLab};
+use crate::forge::gitlab_gate::{GlIssue, GlNote, GlSession, Probe};
+use crate::platform::Platform;
+
+fn api(e: anyhow::Error) -> Failure {
+    Failure::Operational(e)
+}
+
+fn parse_ts(s: &str, what: &str) -> Result<Timestamp, Failure> {
+    s.parse().map_err(|e| {
+        Failure::Operational(anyhow::anyhow!("GitLab sent a bad {what} time '{s}': {e}"))
+    })
+}
+
+/// GitLab's bot users: project and group access tokens' bots, and its own service users.
+fn is_gitlab_bot(username: &str) -> bool {
+    let u = username.to_ascii_lowercase();
+    is_bot_login(&u)
+        || ((u.starts_with("project_") || u.starts_with("group_")) && u.contains("_bot"))
+        || matches!(
+            u.as_str(),
+            "ghost" | "support-bot" | "alert-bot" | "gitlab-bot"
+        )
+}
+
+fn to_comments(notes: &[GlNote], issue_url: &str) -> Result<Vec<Comment>, Failure> {
+    notes
+        .iter()
+        .filter(|n| !n.system)
+        .map(|n| {
+            Ok(Comment {
+                id: n.id,
+                author: if n.author.username.is_empty() {
+                    "ghost".into()
+                } else {
+                    n.author.username.clone()
+                },
+                body: n.body.clone(),
+                created_at: parse_ts(&n.created_at, "note")?,
+                updated_at: parse_ts(&n.updated_at, "note")?,
+                url: format!("{issue_url}#note_{}", n.id),
+                bot: is_gitlab_bot(&n.author.username),
+            })
+        })
+        .collect()
+}
+
+/// The run's GitLab context, from the job's predefined variables.
+struct Ctx {
+    project: String,
+    pipeline: String,
+    job: String,
+    sha: String,
+    git_ref: String,
+    user: String,
+    pipeline_url: String,
+    mr_iid: Option<u64>,
+    event_number: Option<u64>,
+    deploy_freeze: bool,
+}
+
+impl Ctx {
+    fn from_platform(p: &Platform) -> Ctx {
+        let get = |k: &str| p.env.get(k).unwrap_or_default().to_string();
+        // A pipeline started by a comment webhook carries the note event as a file.
+        let payload = p
+            .env
+            .get("TRIGGER_PAYLOAD")
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .unwrap_or_default();
+        let event_number = (payload["object_kind"] == "note")
+            .then(|| payload["issue"]["iid"].as_u64())
+            .flatten()
+            .or_else(|| {
+                p.env
+                    .get("SHIPGATE_ISSUE_NUMBER")
+                    .and_then(|v| v.trim_start_matches('#').parse().ok())
+            });
+        let project = p
+            .env
+            .get("CI_PROJECT_ID")
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| get("CI_PROJECT_PATH"));
+        Ctx {
+            project,
+            pipeline: get("CI_PIPELINE_ID"),
+            job: get("CI_JOB_NAME"),
+            sha: get("CI_COMMIT_SHA"),
+            git_ref: get("CI_COMMIT_REF_NAME"),
+            user: get("GITLAB_USER_LOGIN"),
+            pipeline_url: get("CI_PIPELINE_URL"),
+            mr_iid: p
+                .env
+                .get("CI_MERGE_REQUEST_IID")
+                .and_then(|v| v.parse().ok()),
+            event_number,
+            deploy_freeze: p.env.is_true("CI_DEPLOY_FREEZE"),
+        }
+    }
+}
+
+/// Expands groups through the API and applies the exclusions.
+async fn expand(
+    s: &GlSession<'_>,
+    ctx: &Ctx,
+    p: &mut Platform,
+    raw: &RawPolicy,
+) -> Result<Policy, Failure> {
+    let mut groups = Vec::new();
+    let mut cache: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, entries) in &raw.groups {
+        let mut members = Vec::new();
+        for entry in entries {
+            let entry = entry.trim().trim_start_matches('@');
+            let group = entry
+                .strip_prefix("group:")
+                .or_else(|| entry.strip_prefix("team:"))
+                .or(entry.contains('/').then_some(entry));
+            let Some(group) = group else {
+                members.push(entry.to_string());
+                continue;
+            };
+            if !cache.contains_key(group) {
+                match s.group_members(group).await.map_err(api)? {
+                    Some(list) => {
+                        p.info(&format!(
+                            "approvers: group {group} has {} member(s)",
+                            list.len()
+                        ));
+                        cache.insert(group.to_string(), list);
+                    }
+                    None => {
+                        return Err(Failure::input(
+                            "approvers",
+                            format!("group {group} was not found, or the token cannot read it (the token's user must see the group)"),
+                        ))
+                    }
+                }
+            }
+            members.extend(cache[group].iter().cloned());
+        }
+        groups.push(Group::new(name, members));
+    }
+    let mut excluded = BTreeMap::new();
+    let mut exclude = |login: &str, why: &str| {
+        if !login.is_empty() {
+            excluded
+                .entry(login.to_lowercase())
+                .or_insert_with(|| why.to_string());
+        }
+    };
+    for e in &raw.exclude {
+        match e {
+            Exclusion::Initiator => {
+                exclude(&ctx.user, "started the pipeline or this job");
+                if let Some(u) = p.env.get("SHIPGATE_INITIATOR") {
+                    exclude(u, "started the pipeline");
+                }
+            }
+            Exclusion::RerunActor => {
+                exclude(&ctx.user, "ran this job");
+                if !ctx.pipeline.is_empty() {
+                    if let Some(u) = s.pipeline_user(&ctx.pipeline).await.map_err(api)? {
+                        exclude(&u, "started the pipeline");
+                    }
+                }
+            }
+            Exclusion::PrAuthor => {
+                if let Some(iid) = ctx.mr_iid {
+                    if let Some(u) = s.merge_request_author(iid).await.map_err(api)? {
+                        exclude(&u, "authored the merge request");
+                    }
+                }
+            }
+            Exclusion::CommitAuthors => {
+                if !ctx.sha.is_empty() {
+                    for email in s.commit_emails(&ctx.sha).await.map_err(api)? {
+                        // Only public e-mail addresses are searchable.
+                        for u in s.users_by_email(&email).await.map_err(api)? {
+                            exclude(&u, "authored or committed a deployed commit");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    raw.resolve(groups, excluded)
+}
+
+/// The `after` rule's state from the environment's deployments of the commit.
+async fn soak_state(s: &GlSession<'_>, env: &str, sha: &str) -> Result<Soak, Failure> {
+    let short: String = sha.chars().take(8).collect();
+    let deployments = s.deployments(env).await.map_err(api)?;
+    let Some(latest) = deployments.iter().find(|d| d.sha == sha) else {
+        return Ok(Soak::Missing(format!(
+            "commit {short} was never deployed to `{env}`"
+        )));
+    };
+    match latest.status.as_str() {
+        "success" => {
+            let at = latest
+                .finished_at
+                .as_deref()
+                .or(latest.updated_at.as_deref())
+                .unwrap_or(&latest.created_at);
+            Ok(Soak::Since(parse_ts(at, "deployment")?))
+        }
+        state => Ok(Soak::Missing(format!(
+            "the latest deployment of {short} to `{env}` is {state}"
+        ))),
+    }
+}
+
+/// GitLab's side of the modes.
+struct GitlabForge<'a> {
+    s: &'a GlSession<'a>,
+    key: String,
+    pipeline: String,
+    deploy_freeze: bool,
+    freezes: Vec<FreezePeriod>,
+    probe: Probe,
+    issue_url: String,
+    closed: Option<bool>,
+}
+
+impl GitlabForge<'_> {
+    fn request(&mut self, issue: &GlIssue) -> Result<Request, Failure> {
+        self.issue_url = issue.web_url.clone();
+        Ok(Request {
+            number: issue.iid,
+            url: issue.web_url.clone(),
+            open: issue.state == "opened",
+            created_at: parse_ts(&issue.created_at, "issue")?,
+            body: issue.description.clone().unwrap_or_default(),
+        })
+    }
+}
+
+impl Forge for GitlabForge<'_> {
+    fn noun(&self) -> &'static str {
+        "issue"
+    }
+
+    async fn find(&mut self, marker: &str) -> Result<Option<Request>, Failure> {
+        let found = self.s.find_issue(&self.key, marker).await.map_err(api)?;
+        found.as_ref().map(|i| self.request(i)).transpose()
+    }
+
+    async fn open(
+        &mut self,
+        title: &str,
+        body: &str,
+        _approvers: &[String],
+        labels: &[String],
+        _p: &mut Platform,
+    ) -> Result<Request, Failure> {
+        // The body @-mentions the approvers, which notifies them.
+        let issue = self
+            .s
+            .create_issue(title, body, labels)
+            .await
+            .map_err(api)?;
+        self.request(&issue)
+    }
+
+    async fn get(&mut self, number: u64) -> Result<Request, Failure> {
+        let issue = self.s.issue(number).await.map_err(api)?;
+        self.request(&issue)
+    }
+
+    async fn comment(&mut self, number: u64, text: &str) -> Result<Timestamp, Failure> {
+        let note = self.s.add_note(number, text).await.map_err(api)?;
+        parse_ts(&note.created_at, "note")
+    }
+
+    async fn close(&mut self, number: u64, _how: Closing) -> Result<(), Failure> {
+        self.s.set_issue_state(number, "close").await.map_err(api)
+    }
+
+    async fn reopen(&mut self, number: u64) -> Result<(), Failure> {
+        self.s.set_issue_state(number, "reopen").await.map_err(api)
+    }
+
+    async fn comments(&mut self, number: u64) -> Result<Vec<Comment>, Failure> {
+        self.probe = self
+            .s
+            .probe_notes(number, &Probe::default())
+            .await
+            .map_err(api)?;
+        let notes = self.s.notes(number).await.map_err(api)?;
+        to_comments(&notes, &self.issue_url)
+    }
+
+    async fn poll(&mut self, number: u64) -> anyhow::Result<Polled> {
+        let probe = self.s.probe_notes(number, &self.probe).await?;
+        if probe.total == self.probe.total && probe.newest == self.probe.newest {
+            self.probe = probe;
+            return Ok(Polled::Unchanged);
+        }
+        self.probe = probe;
+        let notes = self.s.notes(number).await?;
+        let list = to_comments(&notes, &self.issue_url).map_err(|f| anyhow::anyhow!("{f}"))?;
+        Ok(Polled::Changed(list))
+    }
+
+    async fn confirm(
+        &mut self,
+        _number: u64,
+        _current: &[Comment],
+    ) -> Result<Option<Vec<Comment>>, Failure> {
+        // The probe orders by update time, so an edit anywhere shows up in it.
+        Ok(None)
+    }
+
+    async fn closed(&mut self, number: u64) -> anyhow::Result<Option<bool>> {
+        let issue = self.s.issue(number).await?;
+        let closed = issue.state == "closed";
+        if self.closed == Some(closed) {
+            return Ok(None);
+        }
+        self.closed = Some(closed);
+        Ok(Some(closed))
+    }
+
+    async fn start(
+        &mut self,
+        spec: &Spec,
+        record: &Record,
+        _number: u64,
+    ) -> Result<Option<String>, Failure> {
+        let Some(job_name) = &spec.dispatch_workflow else {
+            return Ok(None);
+        };
+        let pipeline = if record.run_id.is_empty() {
+            self.pipeline.clone()
+        } else {
+            record.run_id.clone()
+        };
+        let jobs = self.s.manual_jobs(&pipeline).await.map_err(api)?;
+        let Some(job) = jobs.iter().find(|j| &j.name == job_name) else {
+            let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+            return Err(Failure::Operational(anyhow::anyhow!(
+                "pipeline {pipeline} has no manual job named '{job_name}' to start (its manual jobs: {})",
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            )));
+        };
+        self.s.play_job(job.id).await.map_err(api)?;
+        Ok(Some(format!(
+            "Started the manual job `{job_name}` (#{}) of pipeline {pipeline}.",
+            job.id
+        )))
+    }
+
+    fn freeze(&self, now: Timestamp) -> Option<String> {
+        let mut reasons = Vec::new();
+        if self.deploy_freeze {
+            reasons.push(
+                "CI_DEPLOY_FREEZE: a deploy freeze period was active when the pipeline was created"
+                    .to_string(),
+            );
+        }
+        for f in &self.freezes {
+            if let Some(ends) = f.active_until(now) {
+                reasons.push(format!("deploy freeze period {} until {ends}", f.text));
+            }
+        }
+        (!reasons.is_empty()).then(|| reasons.join("; "))
+    }
+}
+
+/// The token: the `secret` input, else `GITLAB_TOKEN`.
+pub fn token(spec: &Spec, p: &Platform) -> Option<String> {
+    spec.secret
+        .clone()
+        .or_else(|| p.env.get("GITLAB_TOKEN").map(str::to_string))
+        .filter(|t| !t.is_empty())
+}
+
+/// Runs the gate on GitLab with a token.
+pub async fn run(
+    spec: &Spec,
+    p: &mut Platform,
+    clock: &Clock,
+    token: String,
+) -> Result<Finish, Failure> {
+    p.add_secret(&token);
+    p.gitlab.dotenv = Some(PathBuf::from("shipgate-gate.env"));
+    p.gitlab.dotenv_prefix = "SHIPGATE_".into();
+    p.gitlab.json = Some(PathBuf::from("shipgate-gate.json"));
+    let ctx = Ctx::from_platform(p);
+    let api_url = p
+        .env
+        .get("CI_API_V4_URL")
+        .unwrap_or("https://gitlab.com/api/v4")
+        .to_string();
+    let project = spec
+        .target_repo
+        .clone()
+        .unwrap_or_else(|| ctx.project.clone());
+    if project.is_empty() {
+        return Err(Failure::input(
+            "target-repository",
+            "no project: CI_PROJECT_ID is not set",
+        ));
+    }
+    let gl = GitLab::new(&api_url, Auth::Token(token));
+    let s = gl.session(&project).map_err(api)?;
+    p.group("Approvers and rules");
+    let prepared = async {
+        let policy = expand(&s, &ctx, p, &spec.policy).await?;
+        let soak = match &spec.after {
+            Some(a) => Some(soak_state(&s, &a.environment, &ctx.sha).await?),
+            None => None,
+        };
+        let mut freezes = Vec::new();
+        for f in s.freeze_periods().await.map_err(api)? {
+            let zone = f.cron_timezone.clone().unwrap_or_default();
+            match FreezePeriod::new(&f.freeze_start, &f.freeze_end, &zone) {
+                Ok(period) => freezes.push(period),
+                Err(e) => p.warning(&format!(
+                    "a deploy freeze period could not be read ({e}); it is not applied"
+                )),
+            }
+        }
+        Ok::<_, Failure>((policy, soak, freezes))
+    }
+    .await;
+    p.end_group("Approvers and rules");
+    let (policy, soak, freezes) = prepared?;
+    let name = spec
+        .environment
+        .clone()
+        .unwrap_or_else(|| spec.policy.name.clone());
+    let run = RunInfo {
+        key: format!("{project}#{}/{}/{name}", ctx.pipeline, ctx.job),
+        // A retried job is a new job of the same pipeline: always look first.
+        rerun: true,
+        attempt: String::new(),
+        run_id: ctx.pipeline.clone(),
+        run_url: ctx.pipeline_url.clone(),
+        sha: ctx.sha.clone(),
+        git_ref: ctx.git_ref.clone(),
+        default_title: format!("Manual approval required for pipeline {}", ctx.pipeline),
+        place: project.clone(),
+        mention: true,
+        event_number: ctx.event_number,
+        evaluate_hint: "Waiting for approval; a pipeline started by the project's comment webhook, running `gate --mode evaluate`, decides.".into(),
+    };
+    let gate = Gate {
+        spec,
+        run,
+        clock,
+        policy,
+        soak,
+        name,
+    };
+    let mut forge = GitlabForge {
+        s: &s,
+        key: gate.run.key.clone(),
+        pipeline: ctx.pipeline.clone(),
+        deploy_freeze: ctx.deploy_freeze,
+        freezes,
+        probe: Probe::default(),
+        issue_url: String::new(),
+        closed: None,
+    };
+    flow::run(&gate, &mut forge, p).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gitlab_bots_never_count() {
+        assert!(is_gitlab_bot("project_42_bot_3f2a"));
+        assert!(is_gitlab_bot("group_7_bot"));
+        assert!(is_gitlab_bot("ghost"));
+        assert!(!is_gitlab_bot("robot-lover"));
+        assert!(!is_gitlab_bot("alice"));
+    }
+}
