@@ -13,7 +13,15 @@ Modes:
   evaluate   on an issue_comment event: decide; on approval close the issue and start
              dispatch-workflow with workflow_dispatch (inputs: the request's + gate-issue)
   verify     first step of the dispatched deploy: re-check the approval of gate-issue
-  gitlab-jobs  GitLab Free without a token: count the manual approve jobs' records
+  gitlab-approve, gitlab-jobs
+             GitLab Free without a token: manual approve jobs record who ran them; the
+             gate job counts their records
+
+On GitLab the first four modes need a token with the api scope (secret or GITLAB_TOKEN):
+the request is an issue that @-mentions the approvers; approvers may be groups
+(group/subgroup, or group:name); the project's deploy freeze periods apply; evaluate runs
+in a pipeline started by a comment webhook (TRIGGER_PAYLOAD) and plays dispatch-workflow,
+the name of a manual job of the request's pipeline.
 
 Outputs: issue-number, issue-url, approval-status (approved, denied, pending, timed-out,
 blocked), approvers (JSON: login, time, comment_url, reason), denied-by (JSON).
@@ -27,7 +35,7 @@ Exit codes:
 
 #[derive(Debug, Clone, Default, ClapArgs)]
 pub struct Args {
-    /// Token for the API (GitHub: issues: write; teams need an App or PAT with org members: read).
+    /// Token for the API (GitHub: issues: write, teams need an App or PAT with org members: read; GitLab: api scope, default GITLAB_TOKEN).
     #[arg(long)]
     pub secret: Option<String>,
     /// Comma list of approvers: users, org teams (`team-slug` in the repository owner's org, or `org/team`).
@@ -114,7 +122,7 @@ pub struct Args {
     /// true (default): lines after the keyword line are the approval's reason; false: the whole comment must be the keyword.
     #[arg(long)]
     pub allow_comment_reasons: Option<String>,
-    /// evaluate: the workflow file to start on approval (e.g. deploy.yml).
+    /// evaluate: what to start on approval — GitHub: a workflow file (e.g. deploy.yml); GitLab: a manual job of the request's pipeline.
     #[arg(long)]
     pub dispatch_workflow: Option<String>,
     /// request: JSON object of inputs the deploy workflow is started with after approval.

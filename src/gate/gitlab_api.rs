@@ -100,8 +100,10 @@ impl Ctx {
             .then(|| payload["issue"]["iid"].as_u64())
             .flatten()
             .or_else(|| {
-                p.env
-                    .get("SHIPGATE_ISSUE_NUMBER")
+                // The request job's dotenv report, in a later job.
+                ["SHIPGATE_issue_number", "SHIPGATE_ISSUE_NUMBER"]
+                    .iter()
+                    .find_map(|k| p.env.get(k))
                     .and_then(|v| v.trim_start_matches('#').parse().ok())
             });
         let project = p
