@@ -3,17 +3,19 @@
 use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 
+use super::github_app::TokenSource;
 use crate::git::{Change, Status};
 use crate::http::{self, RetryPolicy};
 
 /// The pull-request files API returns at most this many files.
 pub const PR_FILES_LIMIT: usize = 3000;
 
-/// A GitHub API endpoint and token.
+/// A GitHub API endpoint and where its token comes from.
 #[derive(Debug, Clone)]
 pub struct GitHub {
     pub api_url: String,
-    pub token: String,
+    /// Asked once per request, so App installation tokens are refreshed on long runs.
+    pub auth: TokenSource,
     pub policy: RetryPolicy,
 }
 
@@ -26,9 +28,14 @@ struct PrFile {
 
 impl GitHub {
     pub fn new(api_url: &str, token: &str) -> Self {
+        Self::with_auth(api_url, TokenSource::Fixed(token.to_string()))
+    }
+
+    /// A client whose token comes from `auth` (a fixed token or a GitHub App).
+    pub fn with_auth(api_url: &str, auth: TokenSource) -> Self {
         GitHub {
             api_url: api_url.trim_end_matches('/').to_string(),
-            token: token.to_string(),
+            auth,
             policy: RetryPolicy::default(),
         }
     }
@@ -63,12 +70,13 @@ impl GitHub {
         let mut files = Vec::new();
         let mut raw_count = 0usize;
         loop {
+            let token = self.auth.token().await?;
             let resp = http::send(&self.policy, || {
                 client
                     .get(&url)
                     .header("Accept", "application/vnd.github+json")
                     .header("X-GitHub-Api-Version", "2022-11-28")
-                    .bearer_auth(&self.token)
+                    .bearer_auth(&token)
             })
             .await
             .with_context(|| format!("listing the files of pull request #{number}"))?;
@@ -186,16 +194,16 @@ struct PullNumber {
 
 impl GitHub {
     fn call(
-        &self,
         client: &reqwest::Client,
         method: reqwest::Method,
         url: &str,
+        token: &str,
     ) -> reqwest::RequestBuilder {
         client
             .request(method, url)
             .header("Accept", "application/vnd.github+json")
             .header("X-GitHub-Api-Version", "2022-11-28")
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
     }
 
     /// Sends one call (with a JSON body when given) and fails on a non-success answer,
@@ -223,8 +231,9 @@ impl GitHub {
         body: Option<&serde_json::Value>,
         what: &str,
     ) -> anyhow::Result<reqwest::Response> {
+        let token = self.auth.token().await.with_context(|| what.to_string())?;
         let resp = http::send(&self.policy, || {
-            let req = self.call(client, method.clone(), url);
+            let req = Self::call(client, method.clone(), url, &token);
             match body {
                 Some(b) => req.json(b),
                 None => req,
@@ -321,8 +330,9 @@ impl GitHub {
         id: u64,
     ) -> anyhow::Result<()> {
         let url = format!("{}/repos/{repo}/issues/comments/{id}", self.api_url);
+        let token = self.auth.token().await?;
         let resp = http::send(&self.policy, || {
-            self.call(client, reqwest::Method::DELETE, &url)
+            Self::call(client, reqwest::Method::DELETE, &url, &token)
         })
         .await
         .with_context(|| format!("deleting comment {id}"))?;

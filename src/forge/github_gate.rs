@@ -148,13 +148,15 @@ impl Session<'_> {
         body: Option<&Value>,
         etag: Option<&str>,
     ) -> anyhow::Result<Response> {
+        // Per request: an App installation token is replaced before it expires.
+        let token = self.gh.auth.token().await?;
         http::send(&self.gh.policy, || {
             let mut req = self
                 .client
                 .request(method.clone(), url)
                 .header("Accept", "application/vnd.github+json")
                 .header("X-GitHub-Api-Version", "2022-11-28")
-                .bearer_auth(&self.gh.token);
+                .bearer_auth(&token);
             if let Some(tag) = etag {
                 req = req.header("If-None-Match", tag);
             }

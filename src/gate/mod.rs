@@ -13,6 +13,7 @@ pub mod github;
 pub mod gitlab;
 pub mod gitlab_api;
 pub mod policy;
+pub mod progress;
 pub mod spec;
 pub mod time;
 pub mod words;
