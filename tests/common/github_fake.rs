@@ -18,16 +18,36 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone)]
 pub struct Logged {
     pub method: String,
+    /// The request target as sent: the path and, when there is one, `?` and the query.
     pub path: String,
     pub status: u16,
     /// It carried If-None-Match.
     pub conditional: bool,
+    /// The raw query string (without `?`; empty when there is none).
+    pub query: String,
+    /// The raw request body (empty when there is none).
+    pub body: String,
+    /// The request headers in the order received, names lower-cased.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Logged {
     /// Counted against the primary rate limit (a 304 is not).
     pub fn counted(&self) -> bool {
         self.status != 304
+    }
+
+    /// The path without the query.
+    pub fn route(&self) -> &str {
+        self.path.split_once('?').map_or(&self.path, |(p, _)| p)
+    }
+
+    /// The value of a header (name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -363,13 +383,16 @@ impl GithubFake {
         let method = parts.next().unwrap_or_default().to_string();
         let target = parts.next().unwrap_or_default().to_string();
         let mut headers = HashMap::new();
+        let mut header_list = Vec::new();
         loop {
             let mut h = String::new();
             if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
                 break;
             }
             if let Some((k, v)) = h.split_once(':') {
-                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
+                header_list.push((k.clone(), v.clone()));
+                headers.insert(k, v);
             }
         }
         let len: usize = headers
@@ -378,8 +401,10 @@ impl GithubFake {
             .unwrap_or(0);
         let mut body = vec![0; len];
         let _ = reader.read_exact(&mut body);
+        let raw_body = String::from_utf8_lossy(&body).into_owned();
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        let raw_query = query.to_string();
         let query: HashMap<String, String> = query
             .split('&')
             .filter_map(|kv| kv.split_once('='))
@@ -394,6 +419,9 @@ impl GithubFake {
             path: target.clone(),
             status,
             conditional: if_none_match.is_some(),
+            query: raw_query,
+            body: raw_body,
+            headers: header_list,
         });
         let used = s.log.iter().filter(|l| l.counted()).count();
         drop(s);

@@ -1,4 +1,4 @@
-//! Test peers (act, gitlab-ci-local, actionlint, check-jsonschema, shellcheck) and the small
+//! Test peers (act, gitlab-ci-local, actionlint, check-jsonschema, shellcheck, Prism) and the small
 //! helpers the packaging and end-to-end tests share: running a command with a time limit,
 //! a throwaway git repository, YAML loading and the CLI's flag list.
 //!
@@ -34,7 +34,11 @@ fn peers_dir() -> PathBuf {
 /// Panics, naming the set-up script, when it is in neither.
 pub fn peer(name: &str) -> PathBuf {
     let dir = peers_dir();
-    let pinned = [dir.join("venv/bin"), dir.join("node/node_modules/.bin")];
+    let pinned = [
+        dir.join("venv/bin"),
+        dir.join("node/node_modules/.bin"),
+        dir.join("prism/node_modules/.bin"),
+    ];
     let on_path = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default();
@@ -50,6 +54,18 @@ pub fn peer(name: &str) -> PathBuf {
                 dir.display()
             )
         })
+}
+
+/// A data file `scripts/setup-test-peers` installs under `.test-peers/` (e.g.
+/// `openapi/api.github.com.json`). Panics, naming the set-up script, when it is missing.
+pub fn peer_file(rel: &str) -> PathBuf {
+    let path = peers_dir().join(rel);
+    assert!(
+        path.is_file(),
+        "test peer file {} not found: run scripts/setup-test-peers (or scripts/test, which runs it)",
+        path.display()
+    );
+    path
 }
 
 /// PATH with `dirs` in front (the shipgate binary's folder, a peer's folder, ...).
