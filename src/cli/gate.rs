@@ -134,6 +134,15 @@ pub struct Args {
     /// GitLab: folder (or comma list of files) holding the approve jobs' records (gitlab-jobs mode).
     #[arg(long)]
     pub approvals_dir: Option<String>,
+    /// GitHub App ID (or client ID): use its installation tokens, refreshed before their 1-hour expiry, instead of `secret`.
+    #[arg(long)]
+    pub app_id: Option<String>,
+    /// The GitHub App's private key (PEM as downloaded; literal \n escapes accepted).
+    #[arg(long)]
+    pub app_private_key: Option<String>,
+    /// The GitHub App's installation ID (default: looked up on the repository).
+    #[arg(long)]
+    pub app_installation_id: Option<String>,
     /// Print what would be done without writing to the API.
     #[arg(long)]
     pub dry_run: bool,

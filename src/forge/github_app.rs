@@ -4,9 +4,6 @@
 //! fixed token or a cached installation token that is minted again five minutes before it
 //! expires, so a gate that waits for hours keeps a working token.
 
-// Until the gate's app-id / app-private-key inputs are wired, only the tests call this.
-#![allow(dead_code)]
-
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;

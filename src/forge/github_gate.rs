@@ -137,6 +137,11 @@ pub fn last_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
 }
 
 impl Session<'_> {
+    /// Installation tokens minted since last asked (to mask and redact).
+    pub fn take_minted(&self) -> Vec<String> {
+        self.gh.auth.take_minted()
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.gh.api_url)
     }

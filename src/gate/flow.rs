@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::decide::{self, Mark, Outcome, Row, Soak, TimeRules};
 use super::policy::{self, Comment, Evaluation, Policy};
+use super::progress::Progress;
 use super::spec::{Mode, Spec};
 use super::time::{add, format_duration, until, Clock};
 use super::Finish;
@@ -95,6 +96,10 @@ pub trait Forge {
     ) -> Result<Option<String>, Failure>;
     /// A freeze the platform reports at `now`.
     fn freeze(&self, now: Timestamp) -> Option<String>;
+    /// Credentials obtained since last asked (a refreshed App token), to mask and redact.
+    fn take_secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// What the modes need to know of the run.
@@ -510,8 +515,8 @@ async fn wait<F: Forge>(
     let mut closed_by_someone = false;
     let mut interval = spec.poll;
     let mut errors = 0u32;
-    let mut last_note = String::new();
-    let mut last_heartbeat = started;
+    // From here on the log goes through the progress display (a status line on a TTY).
+    let mut progress = Progress::for_platform(p, started);
     loop {
         let now = clock.now();
         let eval = policy::evaluate(&gate.policy, &spec.words, &comments, requested);
@@ -580,21 +585,13 @@ async fn wait<F: Forge>(
                 ));
             }
         }
-        let note = progress(&eval, &rows);
-        if note != last_note || until(last_heartbeat, now) >= Duration::from_secs(300) {
-            p.info(&format!(
-                "Waiting ({} elapsed): {note}",
-                format_duration(until(started, now))
-            ));
-            last_note = note;
-            last_heartbeat = now;
-        }
+        progress.update(&status_text(&eval, &rows), now);
         // Sleep, never past the deadline or a timer's end.
         let mut pause = interval;
         for limit in [deadline, pending_until(&rows)].into_iter().flatten() {
             pause = pause.min(until(now, limit).max(Duration::from_millis(1)));
         }
-        clock.sleep(pause).await;
+        progress.sleep(clock, pause).await;
         match forge.poll(number).await {
             Ok(Polled::Unchanged) => {
                 errors = 0;
@@ -621,18 +618,23 @@ async fn wait<F: Forge>(
                         e.context(format!("{MAX_POLL_ERRORS} polls in a row failed")),
                     ));
                 }
-                p.warning(&format!(
-                    "poll failed ({e:#}); retrying in {}",
-                    format_duration(wait)
-                ));
-                clock.sleep(wait).await;
+                let msg = format!("poll failed ({e:#}); retrying in {}", format_duration(wait));
+                progress.interrupt(|log| log.0.warning(&msg));
+                progress.sleep(clock, wait).await;
             }
+        }
+        // A refreshed token (GitHub App) is a secret like the first one.
+        for t in forge.take_secrets() {
+            progress.interrupt(|log| log.0.add_secret(&t));
         }
         if spec.close_means_denial {
             match forge.closed(number).await {
                 Ok(Some(closed)) => closed_by_someone = closed,
                 Ok(None) => {}
-                Err(e) => p.warning(&format!("poll of the {noun} failed ({e:#})")),
+                Err(e) => {
+                    let msg = format!("poll of the {noun} failed ({e:#})");
+                    progress.interrupt(|log| log.0.warning(&msg));
+                }
             }
         }
     }
@@ -647,7 +649,8 @@ fn pending_until(rows: &[Row]) -> Option<Timestamp> {
         .max()
 }
 
-fn progress(eval: &Evaluation, rows: &[Row]) -> String {
+/// What a waiting gate shows: each rule held (✓) or awaited (…).
+fn status_text(eval: &Evaluation, rows: &[Row]) -> String {
     let mut parts: Vec<String> = eval
         .rules
         .iter()

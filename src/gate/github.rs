@@ -5,6 +5,7 @@
 //! a minute while nothing changes and drops back when something does.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -19,6 +20,7 @@ use super::Finish;
 use crate::config::schema::Exclusion;
 use crate::error::Failure;
 use crate::forge::github::GitHub;
+use crate::forge::github_app::{self, App, AppTokens, TokenSource};
 use crate::forge::github_gate::{Conditional, Issue, IssueComment, RateLimited, Session};
 use crate::platform::Platform;
 
@@ -523,22 +525,15 @@ impl Forge for GithubForge<'_> {
     fn freeze(&self, _now: Timestamp) -> Option<String> {
         None
     }
+
+    fn take_secrets(&self) -> Vec<String> {
+        self.s.take_minted()
+    }
 }
 
 /// Runs the gate on GitHub.
 pub async fn run(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish, Failure> {
     let ctx = Ctx::from_platform(p)?;
-    let token = spec
-        .secret
-        .clone()
-        .or_else(|| p.env.get("GITHUB_TOKEN").map(str::to_string))
-        .ok_or_else(|| {
-            Failure::input(
-                "secret",
-                "a token is needed (e.g. secret: ${{ github.token }} with issues: write)",
-            )
-        })?;
-    p.add_secret(&token);
     let repo = spec.target_repo.clone().unwrap_or_else(|| ctx.repo.clone());
     if repo.is_empty() || !repo.contains('/') {
         return Err(Failure::input(
@@ -546,7 +541,49 @@ pub async fn run(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish,
             "no repository: GITHUB_REPOSITORY is not set",
         ));
     }
-    let gh = GitHub::new(&ctx.api_url, &token);
+    let auth = match &spec.app {
+        Some((id, key, installation)) => {
+            for part in github_app::secret_parts(key) {
+                p.add_secret(&part);
+            }
+            // The token reaches only the repositories this gate uses.
+            let owner = repo.split('/').next().unwrap_or_default();
+            let mut names: Vec<String> = [repo.as_str(), ctx.repo.as_str()]
+                .iter()
+                .filter_map(|r| r.split_once('/'))
+                .filter(|(o, _)| o.eq_ignore_ascii_case(owner))
+                .map(|(_, n)| n.to_string())
+                .collect();
+            names.dedup();
+            let app = App::from_inputs(id, key, installation.as_deref())?.repositories(names);
+            let tokens = AppTokens::new(app, &ctx.api_url, &repo, clock.clone()).map_err(api)?;
+            let source = TokenSource::App(Arc::new(tokens));
+            // A wrong App ID, key or installation fails here, before anything is written.
+            source
+                .token()
+                .await
+                .map_err(|e| api(e.context("minting a GitHub App installation token")))?;
+            for t in source.take_minted() {
+                p.add_secret(&t);
+            }
+            source
+        }
+        None => {
+            let token = spec
+                .secret
+                .clone()
+                .or_else(|| p.env.get("GITHUB_TOKEN").map(str::to_string))
+                .ok_or_else(|| {
+                    Failure::input(
+                        "secret",
+                        "a token is needed (e.g. secret: ${{ github.token }} with issues: write), or app-id and app-private-key",
+                    )
+                })?;
+            p.add_secret(&token);
+            TokenSource::Fixed(token)
+        }
+    };
+    let gh = GitHub::with_auth(&ctx.api_url, auth);
     let s = gh.session().map_err(api)?;
     p.group("Approvers and rules");
     let expanded = expand(&s, clock, &ctx, &repo, &spec.policy, p).await;

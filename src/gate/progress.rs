@@ -4,9 +4,6 @@
 //! wait loop always did. Time comes from the caller (the injectable clock), output goes to
 //! any writer, so both modes are tested without sleeping.
 
-// Until the wait loop is wired to it, only the tests call this.
-#![allow(dead_code)]
-
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
@@ -143,6 +140,7 @@ impl<W: Write> Progress<W> {
     }
 
     /// When the next poll happens (shown as a countdown on a terminal); `None` hides it.
+    #[cfg(test)]
     pub fn next_poll(&mut self, at: Option<Timestamp>) {
         self.next_poll = at;
     }
@@ -176,6 +174,7 @@ impl<W: Write> Progress<W> {
     }
 
     /// Prints a normal line: clears the status line, writes `text`, redraws the status.
+    #[cfg(test)]
     pub fn line(&mut self, text: &str) {
         let mut buf = String::new();
         if self.shown.is_some() {

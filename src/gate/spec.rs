@@ -129,6 +129,8 @@ pub struct Spec {
     pub issue_number: Option<u64>,
     pub approvals_dir: Option<String>,
     pub dry_run: bool,
+    /// GitHub App credentials: ID, private key, installation ID.
+    pub app: Option<(String, String, Option<String>)>,
 }
 
 /// A policy written inline in the `policy` input: the `gates:` entry format of
@@ -447,6 +449,29 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         dispatch_inputs,
         issue_number,
         approvals_dir: input("approvals-dir", &args.approvals_dir),
+        app: match (
+            input("app-id", &args.app_id),
+            input("app-private-key", &args.app_private_key),
+        ) {
+            (Some(id), Some(key)) => Some((
+                id,
+                key,
+                input("app-installation-id", &args.app_installation_id),
+            )),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(Failure::input(
+                    "app-private-key",
+                    "app-id is set but app-private-key is not: a GitHub App needs both",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Failure::input(
+                    "app-id",
+                    "app-private-key is set but app-id is not: a GitHub App needs both",
+                ))
+            }
+        },
         dry_run: args.dry_run || bool_input(p, "dry-run", &None, false)?,
     })
 }
