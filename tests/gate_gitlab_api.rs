@@ -643,3 +643,64 @@ fn request_then_a_comment_webhook_pipeline_evaluates_plays_the_deploy_and_verify
         .to_string()
         .contains("but this run deploys `fffffff`"));
 }
+
+#[test]
+fn in_a_merge_request_the_request_is_a_note_and_approvals_are_later_notes() {
+    let fake = GitlabFake::start();
+    fake.add_merge_request(7, "hank");
+    let early = fake.mr_note(7, "alice", "approve");
+    let dir = tempfile::tempdir().unwrap();
+    let mr_job = |fake: &GitlabFake| {
+        job(fake, dir.path())
+            .env("CI_MERGE_REQUEST_IID", "7")
+            .input("request-in", "merge-request")
+            .input("approvers", "alice,bob")
+            .input("exclude", "pr-author")
+    };
+    let run = spawn(mr_job(&fake));
+    fake.wait_for_log("POST", "/merge_requests/7/notes", WAIT);
+    std::thread::sleep(Duration::from_millis(200));
+    fake.mr_note(7, "alice", "approve");
+    fake.mr_note(7, "bob", "lgtm");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let doc = artifact(dir.path());
+    assert_eq!(logins(&doc), vec!["alice", "bob"]);
+    assert_eq!(doc["issue-number"], 7);
+    assert!(
+        doc["approvers"][0]["comment_url"]
+            .as_str()
+            .unwrap()
+            .contains("/-/merge_requests/7#note_"),
+        "{doc}"
+    );
+    assert!(
+        !doc["approvers"][0]["comment_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("#note_{early}")),
+        "alice's approval from before the request must not count: {doc}"
+    );
+    let bodies = fake.mr_note_bodies(7);
+    assert!(
+        bodies[1].starts_with("### Manual approval required for pipeline 900"),
+        "{bodies:?}"
+    );
+    let last = bodies.last().unwrap();
+    assert!(
+        last.contains("has been met") && last.contains("<!-- shipgate-gate-closed -->"),
+        "{last}"
+    );
+    assert_eq!(fake.issue_count(), 0, "no issue is opened");
+    // A retry of the job asks again with a new note: earlier approvals do not count.
+    let retry = spawn(mr_job(&fake).input("timeout", "0.5"));
+    let retry = retry.join().unwrap();
+    assert_eq!(retry.code, 4, "{}{}", retry.stdout, retry.stderr);
+    assert_eq!(
+        fake.mr_note_bodies(7)
+            .iter()
+            .filter(|b| b.starts_with("### Manual approval required"))
+            .count(),
+        2
+    );
+}

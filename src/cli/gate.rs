@@ -134,6 +134,9 @@ pub struct Args {
     /// GitLab: folder (or comma list of files) holding the approve jobs' records (gitlab-jobs mode).
     #[arg(long)]
     pub approvals_dir: Option<String>,
+    /// GitLab: with a token, where the request goes — issue (default) or merge-request (a note on the pipeline's merge request).
+    #[arg(long)]
+    pub request_in: Option<String>,
     /// GitHub App ID (or client ID): use its installation tokens, refreshed before their 1-hour expiry, instead of `secret`.
     #[arg(long)]
     pub app_id: Option<String>,

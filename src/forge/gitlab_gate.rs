@@ -47,6 +47,38 @@ pub struct GlNote {
     pub system: bool,
 }
 
+/// What notes are attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Noteable {
+    Issue,
+    MergeRequest,
+}
+
+impl Noteable {
+    fn segment(self) -> &'static str {
+        match self {
+            Noteable::Issue => "issues",
+            Noteable::MergeRequest => "merge_requests",
+        }
+    }
+
+    fn name(self, iid: u64) -> String {
+        match self {
+            Noteable::Issue => format!("issue #{iid}"),
+            Noteable::MergeRequest => format!("merge request !{iid}"),
+        }
+    }
+}
+
+/// A merge request (the fields the gate reads).
+#[derive(Debug, Clone, Deserialize)]
+pub struct GlMergeRequest {
+    pub web_url: String,
+    pub state: String,
+    #[serde(default)]
+    pub author: Option<GlUser>,
+}
+
 /// A deployment.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GlDeployment {
@@ -205,28 +237,28 @@ impl GlSession<'_> {
         Ok(())
     }
 
-    pub fn notes_url(&self, iid: u64) -> String {
-        self.url(&format!("/issues/{iid}/notes"))
+    pub fn notes_url(&self, on: Noteable, iid: u64) -> String {
+        self.url(&format!("/{}/{iid}/notes", on.segment()))
     }
 
-    /// Every note of an issue, oldest first.
-    pub async fn notes(&self, iid: u64) -> anyhow::Result<Vec<GlNote>> {
+    /// Every note of an issue or merge request, oldest first.
+    pub async fn notes(&self, on: Noteable, iid: u64) -> anyhow::Result<Vec<GlNote>> {
         let url = format!(
             "{}?sort=asc&order_by=created_at&per_page=100",
-            self.notes_url(iid)
+            self.notes_url(on, iid)
         );
-        self.all(&url, &format!("listing the notes of issue #{iid}"))
+        self.all(&url, &format!("listing the notes of {}", on.name(iid)))
             .await
     }
 
     /// The newest-updated note, with `If-None-Match`: a new or edited note changes it, a
     /// deleted one changes `x-total`.
-    pub async fn probe_notes(&self, iid: u64, last: &Probe) -> anyhow::Result<Probe> {
+    pub async fn probe_notes(&self, on: Noteable, iid: u64, last: &Probe) -> anyhow::Result<Probe> {
         let url = format!(
             "{}?sort=desc&order_by=updated_at&per_page=1",
-            self.notes_url(iid)
+            self.notes_url(on, iid)
         );
-        let what = format!("polling the notes of issue #{iid}");
+        let what = format!("polling the notes of {}", on.name(iid));
         let resp = http::send(&self.gl.policy, || {
             let req = self.gl.call(&self.client, Method::GET, &url);
             match &last.etag {
@@ -265,12 +297,12 @@ impl GlSession<'_> {
         })
     }
 
-    pub async fn add_note(&self, iid: u64, body: &str) -> anyhow::Result<GlNote> {
+    pub async fn add_note(&self, on: Noteable, iid: u64, body: &str) -> anyhow::Result<GlNote> {
         self.json(
             Method::POST,
-            &self.notes_url(iid),
+            &self.notes_url(on, iid),
             Some(&json!({ "body": body })),
-            &format!("adding a note to issue #{iid}"),
+            &format!("adding a note to {}", on.name(iid)),
         )
         .await
     }
@@ -417,21 +449,13 @@ impl GlSession<'_> {
         Ok(users.into_iter().map(|u| u.username).collect())
     }
 
-    /// The author of a merge request.
-    pub async fn merge_request_author(&self, iid: u64) -> anyhow::Result<Option<String>> {
-        #[derive(Deserialize)]
-        struct Mr {
-            #[serde(default)]
-            author: Option<GlUser>,
-        }
-        let mr: Mr = self
-            .json(
-                Method::GET,
-                &self.url(&format!("/merge_requests/{iid}")),
-                None,
-                &format!("reading merge request !{iid}"),
-            )
-            .await?;
-        Ok(mr.author.map(|a| a.username).filter(|u| !u.is_empty()))
+    pub async fn merge_request(&self, iid: u64) -> anyhow::Result<GlMergeRequest> {
+        self.json(
+            Method::GET,
+            &self.url(&format!("/merge_requests/{iid}")),
+            None,
+            &format!("reading merge request !{iid}"),
+        )
+        .await
     }
 }

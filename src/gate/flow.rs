@@ -70,7 +70,8 @@ pub trait Forge {
     async fn get(&mut self, number: u64) -> Result<Request, Failure>;
     /// Adds a comment; returns when it was made.
     async fn comment(&mut self, number: u64, text: &str) -> Result<Timestamp, Failure>;
-    async fn close(&mut self, number: u64, how: Closing) -> Result<(), Failure>;
+    /// Ends the request with a closing comment `text`.
+    async fn close(&mut self, number: u64, text: &str, how: Closing) -> Result<(), Failure>;
     async fn reopen(&mut self, number: u64) -> Result<(), Failure>;
     /// Every comment, oldest first; also where `poll` starts from.
     async fn comments(&mut self, number: u64) -> Result<Vec<Comment>, Failure>;
@@ -312,8 +313,7 @@ impl Gate<'_> {
         text: &str,
         how: Closing,
     ) -> Result<(), Failure> {
-        forge.comment(number, text).await?;
-        forge.close(number, how).await
+        forge.close(number, text, how).await
     }
 
     fn closing_text(

@@ -399,7 +399,8 @@ impl Forge for GithubForge<'_> {
         parse_ts(&c.created_at, "comment")
     }
 
-    async fn close(&mut self, number: u64, how: Closing) -> Result<(), Failure> {
+    async fn close(&mut self, number: u64, text: &str, how: Closing) -> Result<(), Failure> {
+        self.comment(number, text).await?;
         let reason = match how {
             Closing::Completed => "completed",
             Closing::NotPlanned => "not_planned",

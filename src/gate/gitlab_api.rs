@@ -26,7 +26,7 @@ use super::Finish;
 use crate::config::schema::Exclusion;
 use crate::error::Failure;
 use crate::forge::gitlab::{Auth, GitLab};
-use crate::forge::gitlab_gate::{GlIssue, GlNote, GlSession, Probe};
+use crate::forge::gitlab_gate::{GlIssue, GlNote, GlSession, Noteable, Probe};
 use crate::platform::Platform;
 
 fn api(e: anyhow::Error) -> Failure {
@@ -82,7 +82,9 @@ struct Ctx {
     user: String,
     pipeline_url: String,
     mr_iid: Option<u64>,
-    event_number: Option<u64>,
+    event_issue: Option<u64>,
+    event_mr: Option<u64>,
+    dotenv_number: Option<u64>,
     deploy_freeze: bool,
 }
 
@@ -96,16 +98,16 @@ impl Ctx {
             .and_then(|path| std::fs::read_to_string(path).ok())
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             .unwrap_or_default();
-        let event_number = (payload["object_kind"] == "note")
-            .then(|| payload["issue"]["iid"].as_u64())
-            .flatten()
-            .or_else(|| {
-                // The request job's dotenv report, in a later job.
-                ["SHIPGATE_issue_number", "SHIPGATE_ISSUE_NUMBER"]
-                    .iter()
-                    .find_map(|k| p.env.get(k))
-                    .and_then(|v| v.trim_start_matches('#').parse().ok())
-            });
+        let note = payload["object_kind"] == "note";
+        let event_issue = note.then(|| payload["issue"]["iid"].as_u64()).flatten();
+        let event_mr = note
+            .then(|| payload["merge_request"]["iid"].as_u64())
+            .flatten();
+        // The request job's dotenv report, in a later job.
+        let dotenv_number = ["SHIPGATE_issue_number", "SHIPGATE_ISSUE_NUMBER"]
+            .iter()
+            .find_map(|k| p.env.get(k))
+            .and_then(|v| v.trim_start_matches('#').parse().ok());
         let project = p
             .env
             .get("CI_PROJECT_ID")
@@ -124,7 +126,9 @@ impl Ctx {
                 .env
                 .get("CI_MERGE_REQUEST_IID")
                 .and_then(|v| v.parse().ok()),
-            event_number,
+            event_issue,
+            event_mr,
+            dotenv_number,
             deploy_freeze: p.env.is_true("CI_DEPLOY_FREEZE"),
         }
     }
@@ -198,7 +202,8 @@ async fn expand(
             }
             Exclusion::PrAuthor => {
                 if let Some(iid) = ctx.mr_iid {
-                    if let Some(u) = s.merge_request_author(iid).await.map_err(api)? {
+                    let mr = s.merge_request(iid).await.map_err(api)?;
+                    if let Some(u) = mr.author.map(|a| a.username) {
                         exclude(&u, "authored the merge request");
                     }
                 }
@@ -242,21 +247,29 @@ async fn soak_state(s: &GlSession<'_>, env: &str, sha: &str) -> Result<Soak, Fai
     }
 }
 
-/// GitLab's side of the modes.
+/// Ends a request made as a merge-request note (a merge request is not closed for it).
+const CLOSED_MARK: &str = "<!-- shipgate-gate-closed -->";
+
+/// GitLab's side of the modes: the request is an issue, or a note on the pipeline's merge
+/// request (`request-in: merge-request`).
 struct GitlabForge<'a> {
     s: &'a GlSession<'a>,
+    on: Noteable,
+    /// The merge request the request notes go to.
+    mr: Option<u64>,
     key: String,
     pipeline: String,
     deploy_freeze: bool,
     freezes: Vec<FreezePeriod>,
     probe: Probe,
-    issue_url: String,
+    /// Where the notes live (issue or merge request page), for comment links.
+    page_url: String,
     closed: Option<bool>,
 }
 
 impl GitlabForge<'_> {
     fn request(&mut self, issue: &GlIssue) -> Result<Request, Failure> {
-        self.issue_url = issue.web_url.clone();
+        self.page_url = issue.web_url.clone();
         Ok(Request {
             number: issue.iid,
             url: issue.web_url.clone(),
@@ -265,14 +278,65 @@ impl GitlabForge<'_> {
             body: issue.description.clone().unwrap_or_default(),
         })
     }
+
+    fn mr(&self) -> Result<u64, Failure> {
+        self.mr.ok_or_else(|| {
+            Failure::input(
+                "request-in",
+                "merge-request needs a merge request pipeline (CI_MERGE_REQUEST_IID) or issue-number",
+            )
+        })
+    }
+
+    /// The latest request note in a merge request (with `marker`, or any request note),
+    /// open unless a closing note follows it.
+    async fn mr_request(
+        &mut self,
+        iid: u64,
+        marker: Option<&str>,
+    ) -> Result<Option<Request>, Failure> {
+        let mr = self.s.merge_request(iid).await.map_err(api)?;
+        self.page_url = mr.web_url.clone();
+        let notes = self
+            .s
+            .notes(Noteable::MergeRequest, iid)
+            .await
+            .map_err(api)?;
+        let is_request = |n: &GlNote| match marker {
+            Some(m) => n.body.contains(m),
+            None => Record::from_body(&n.body).is_some(),
+        };
+        let Some(pos) = notes.iter().rposition(is_request) else {
+            return Ok(None);
+        };
+        let note = &notes[pos];
+        Ok(Some(Request {
+            number: iid,
+            url: format!("{}#note_{}", mr.web_url, note.id),
+            open: !notes[pos + 1..]
+                .iter()
+                .any(|n| n.body.contains(CLOSED_MARK)),
+            created_at: parse_ts(&note.created_at, "note")?,
+            body: note.body.clone(),
+        }))
+    }
 }
 
 impl Forge for GitlabForge<'_> {
     fn noun(&self) -> &'static str {
-        "issue"
+        match self.on {
+            Noteable::Issue => "issue",
+            Noteable::MergeRequest => "request",
+        }
     }
 
     async fn find(&mut self, marker: &str) -> Result<Option<Request>, Failure> {
+        if self.on == Noteable::MergeRequest {
+            // A closed request note stays closed: a retry asks again with a new note.
+            let iid = self.mr()?;
+            let found = self.mr_request(iid, Some(marker)).await?;
+            return Ok(found.filter(|r| r.open));
+        }
         let found = self.s.find_issue(&self.key, marker).await.map_err(api)?;
         found.as_ref().map(|i| self.request(i)).transpose()
     }
@@ -286,6 +350,24 @@ impl Forge for GitlabForge<'_> {
         _p: &mut Platform,
     ) -> Result<Request, Failure> {
         // The body @-mentions the approvers, which notifies them.
+        if self.on == Noteable::MergeRequest {
+            let iid = self.mr()?;
+            let text = format!("### {title}\n\n{body}");
+            let note = self
+                .s
+                .add_note(Noteable::MergeRequest, iid, &text)
+                .await
+                .map_err(api)?;
+            let mr = self.s.merge_request(iid).await.map_err(api)?;
+            self.page_url = mr.web_url.clone();
+            return Ok(Request {
+                number: iid,
+                url: format!("{}#note_{}", mr.web_url, note.id),
+                open: true,
+                created_at: parse_ts(&note.created_at, "note")?,
+                body: note.body,
+            });
+        }
         let issue = self
             .s
             .create_issue(title, body, labels)
@@ -295,16 +377,31 @@ impl Forge for GitlabForge<'_> {
     }
 
     async fn get(&mut self, number: u64) -> Result<Request, Failure> {
+        if self.on == Noteable::MergeRequest {
+            return Ok(self.mr_request(number, None).await?.unwrap_or(Request {
+                number,
+                url: self.page_url.clone(),
+                open: false,
+                created_at: Timestamp::UNIX_EPOCH,
+                body: String::new(),
+            }));
+        }
         let issue = self.s.issue(number).await.map_err(api)?;
         self.request(&issue)
     }
 
     async fn comment(&mut self, number: u64, text: &str) -> Result<Timestamp, Failure> {
-        let note = self.s.add_note(number, text).await.map_err(api)?;
+        let note = self.s.add_note(self.on, number, text).await.map_err(api)?;
         parse_ts(&note.created_at, "note")
     }
 
-    async fn close(&mut self, number: u64, _how: Closing) -> Result<(), Failure> {
+    async fn close(&mut self, number: u64, text: &str, _how: Closing) -> Result<(), Failure> {
+        if self.on == Noteable::MergeRequest {
+            self.comment(number, &format!("{text}\n\n{CLOSED_MARK}"))
+                .await?;
+            return Ok(());
+        }
+        self.comment(number, text).await?;
         self.s.set_issue_state(number, "close").await.map_err(api)
     }
 
@@ -315,22 +412,22 @@ impl Forge for GitlabForge<'_> {
     async fn comments(&mut self, number: u64) -> Result<Vec<Comment>, Failure> {
         self.probe = self
             .s
-            .probe_notes(number, &Probe::default())
+            .probe_notes(self.on, number, &Probe::default())
             .await
             .map_err(api)?;
-        let notes = self.s.notes(number).await.map_err(api)?;
-        to_comments(&notes, &self.issue_url)
+        let notes = self.s.notes(self.on, number).await.map_err(api)?;
+        to_comments(&notes, &self.page_url)
     }
 
     async fn poll(&mut self, number: u64) -> anyhow::Result<Polled> {
-        let probe = self.s.probe_notes(number, &self.probe).await?;
+        let probe = self.s.probe_notes(self.on, number, &self.probe).await?;
         if probe.total == self.probe.total && probe.newest == self.probe.newest {
             self.probe = probe;
             return Ok(Polled::Unchanged);
         }
         self.probe = probe;
-        let notes = self.s.notes(number).await?;
-        let list = to_comments(&notes, &self.issue_url).map_err(|f| anyhow::anyhow!("{f}"))?;
+        let notes = self.s.notes(self.on, number).await?;
+        let list = to_comments(&notes, &self.page_url).map_err(|f| anyhow::anyhow!("{f}"))?;
         Ok(Polled::Changed(list))
     }
 
@@ -344,8 +441,11 @@ impl Forge for GitlabForge<'_> {
     }
 
     async fn closed(&mut self, number: u64) -> anyhow::Result<Option<bool>> {
-        let issue = self.s.issue(number).await?;
-        let closed = issue.state == "closed";
+        let closed = match self.on {
+            Noteable::Issue => self.s.issue(number).await?.state == "closed",
+            // Closing the merge request ends the request.
+            Noteable::MergeRequest => self.s.merge_request(number).await?.state == "closed",
+        };
         if self.closed == Some(closed) {
             return Ok(None);
         }
@@ -462,6 +562,11 @@ pub async fn run(
         .environment
         .clone()
         .unwrap_or_else(|| spec.policy.name.clone());
+    let on = if spec.request_in_merge_request {
+        Noteable::MergeRequest
+    } else {
+        Noteable::Issue
+    };
     let run = RunInfo {
         key: format!("{project}#{}/{}/{name}", ctx.pipeline, ctx.job),
         // A retried job is a new job of the same pipeline: always look first.
@@ -474,7 +579,10 @@ pub async fn run(
         default_title: format!("Manual approval required for pipeline {}", ctx.pipeline),
         place: project.clone(),
         mention: true,
-        event_number: ctx.event_number,
+        event_number: match on {
+            Noteable::Issue => ctx.event_issue.or(ctx.dotenv_number),
+            Noteable::MergeRequest => ctx.event_mr.or(ctx.dotenv_number),
+        },
         evaluate_hint: "Waiting for approval; a pipeline started by the project's comment webhook, running `gate --mode evaluate`, decides.".into(),
     };
     let gate = Gate {
@@ -487,12 +595,18 @@ pub async fn run(
     };
     let mut forge = GitlabForge {
         s: &s,
+        on,
+        mr: spec
+            .issue_number
+            .or(ctx.event_mr)
+            .or(ctx.mr_iid)
+            .or(ctx.dotenv_number),
         key: gate.run.key.clone(),
         pipeline: ctx.pipeline.clone(),
         deploy_freeze: ctx.deploy_freeze,
         freezes,
         probe: Probe::default(),
-        issue_url: String::new(),
+        page_url: String::new(),
         closed: None,
     };
     flow::run(&gate, &mut forge, p).await

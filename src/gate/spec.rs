@@ -129,6 +129,8 @@ pub struct Spec {
     pub issue_number: Option<u64>,
     pub approvals_dir: Option<String>,
     pub dry_run: bool,
+    /// GitLab: the request is a note on the merge request, not an issue.
+    pub request_in_merge_request: bool,
     /// GitHub App credentials: ID, private key, installation ID.
     pub app: Option<(String, String, Option<String>)>,
 }
@@ -449,6 +451,19 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         dispatch_inputs,
         issue_number,
         approvals_dir: input("approvals-dir", &args.approvals_dir),
+        request_in_merge_request: match input("request-in", &args.request_in)
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("issue") => false,
+            Some("merge-request") | Some("mr") => true,
+            Some(other) => {
+                return Err(Failure::input(
+                    "request-in",
+                    format!("'{other}' is not one of issue, merge-request"),
+                ))
+            }
+        },
         app: match (
             input("app-id", &args.app_id),
             input("app-private-key", &args.app_private_key),
