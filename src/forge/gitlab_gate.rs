@@ -159,9 +159,19 @@ impl GlSession<'_> {
 
     /// Every item of a paginated listing (follows `Link: rel="next"`).
     async fn all<T: DeserializeOwned>(&self, first: &str, what: &str) -> anyhow::Result<Vec<T>> {
+        self.pages(first, what, MAX_PAGES).await
+    }
+
+    /// The items of at most `max` pages of a listing.
+    async fn pages<T: DeserializeOwned>(
+        &self,
+        first: &str,
+        what: &str,
+        max: usize,
+    ) -> anyhow::Result<Vec<T>> {
         let mut url = first.to_string();
         let mut out = Vec::new();
-        for _ in 0..MAX_PAGES {
+        for _ in 0..max {
             let resp = self
                 .gl
                 .exchange(&self.client, Method::GET, &url, None, what)
@@ -344,30 +354,13 @@ impl GlSession<'_> {
 
     /// Deployments to `environment`, newest first (up to five pages).
     pub async fn deployments(&self, environment: &str) -> anyhow::Result<Vec<GlDeployment>> {
-        let mut url = format!(
+        let url = format!(
             "{}?environment={}&order_by=id&sort=desc&per_page=100",
             self.url("/deployments"),
             super::github_gate::urlencode(environment)
         );
         let what = format!("listing the deployments to {environment}");
-        let mut out = Vec::new();
-        for _ in 0..5 {
-            let resp = self
-                .gl
-                .exchange(&self.client, Method::GET, &url, None, &what)
-                .await?;
-            let next = next_link(resp.headers());
-            let page: Vec<GlDeployment> = resp
-                .json()
-                .await
-                .map_err(|e| anyhow!("unexpected answer {what}: {e}"))?;
-            out.extend(page);
-            match next {
-                Some(n) => url = n,
-                None => break,
-            }
-        }
-        Ok(out)
+        self.pages(&url, &what, 5).await
     }
 
     pub async fn freeze_periods(&self) -> anyhow::Result<Vec<GlFreezePeriod>> {

@@ -162,6 +162,15 @@ pub fn time_rows(rules: &TimeRules<'_>, now: Timestamp) -> Vec<Row> {
     rows
 }
 
+/// The failed rules, each `rule: why`, joined for a message.
+pub fn failed_reasons(rows: &[Row]) -> String {
+    rows.iter()
+        .filter(|r| r.mark == Mark::Failed)
+        .map(|r| format!("{}: {}", r.rule, r.detail))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Combines approvals and time rules. A failed time rule blocks even an approved request;
 /// a denial wins over waiting timers.
 pub fn decide(eval: Option<&Evaluation>, rows: &[Row]) -> Outcome {

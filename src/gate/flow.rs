@@ -330,14 +330,10 @@ impl Gate<'_> {
             ),
             Outcome::Denied if self.spec.fail_on_denial => format!("Request denied. Closing {noun} and failing workflow."),
             Outcome::Denied => format!("Request denied. Closing {noun} but continuing workflow."),
-            _ => {
-                let why: Vec<String> = rows
-                    .iter()
-                    .filter(|r| r.mark == Mark::Failed)
-                    .map(|r| format!("{}: {}", r.rule, r.detail))
-                    .collect();
-                format!("The gate is blocked ({}). Closing {noun} and failing workflow.", why.join("; "))
-            }
+            _ => format!(
+                "The gate is blocked ({}). Closing {noun} and failing workflow.",
+                decide::failed_reasons(rows)
+            ),
         }
     }
 }
@@ -430,14 +426,10 @@ fn failure_for(
                 .unwrap_or_default();
             Some(Failure::Decision(format!("denied by {}", who.join(", "))))
         }
-        Outcome::Blocked => {
-            let why: Vec<String> = rows
-                .iter()
-                .filter(|r| r.mark == Mark::Failed)
-                .map(|r| format!("{}: {}", r.rule, r.detail))
-                .collect();
-            Some(Failure::Decision(format!("blocked: {}", why.join("; "))))
-        }
+        Outcome::Blocked => Some(Failure::Decision(format!(
+            "blocked: {}",
+            decide::failed_reasons(rows)
+        ))),
     }
 }
 

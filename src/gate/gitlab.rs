@@ -313,14 +313,10 @@ fn count(
     }));
     let failure = match outcome {
         Outcome::Approved => None,
-        _ => {
-            let why: Vec<String> = rows
-                .iter()
-                .filter(|r| r.mark == Mark::Failed)
-                .map(|r| format!("{}: {}", r.rule, r.detail))
-                .collect();
-            Some(Failure::Decision(format!("blocked: {}", why.join("; "))))
-        }
+        _ => Some(Failure::Decision(format!(
+            "blocked: {}",
+            decide::failed_reasons(&rows)
+        ))),
     };
     Ok(Finish { report, failure })
 }
