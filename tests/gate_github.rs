@@ -6,10 +6,10 @@ mod github_fake;
 
 use std::path::Path;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{Action, Run};
-use github_fake::GithubFake;
+use github_fake::{GithubFake, APP_KEY_PKCS1, APP_KEY_PKCS8};
 use serde_json::{json, Value};
 
 const REPO: &str = "acme/app";
@@ -17,6 +17,11 @@ const WAIT: Duration = Duration::from_secs(20);
 
 /// A gate step in run 42 of acme/app, started by `initiator`, polling every 50 ms.
 fn gate(fake: &GithubFake, dir: &Path) -> Action {
+    step(fake, dir).input("secret", "ghs_faketoken_0123456789")
+}
+
+/// [`gate`] without any credentials.
+fn step(fake: &GithubFake, dir: &Path) -> Action {
     Action::github("gate", dir)
         .env("GITHUB_API_URL", &fake.url)
         .env("GITHUB_SERVER_URL", "https://github.test")
@@ -29,7 +34,6 @@ fn gate(fake: &GithubFake, dir: &Path) -> Action {
         .env("GITHUB_SHA", "abc123")
         .env("GITHUB_REF", "refs/heads/main")
         .env("GITHUB_ACTOR", "initiator")
-        .input("secret", "ghs_faketoken_0123456789")
         .input("polling-interval-seconds", "0.05")
 }
 
@@ -884,4 +888,309 @@ fn bad_inputs_exit_2_before_any_request() {
         assert!(run.stdout.contains(message), "{name}: {}", run.stdout);
     }
     assert_eq!(fake.issue_count(), 0);
+}
+
+// ------------------------------------------------------------------------ GitHub App
+
+const APP_ID: &str = "123456";
+const INSTALLATION: u64 = 4242;
+
+/// A gate step authenticated as GitHub App [`APP_ID`] with `key` instead of a token.
+fn app_gate(fake: &GithubFake, dir: &Path, key: &str) -> Action {
+    step(fake, dir)
+        .input("app-id", APP_ID)
+        .input("app-private-key", key)
+}
+
+/// The base64 lines of the test key (what must never reach the log).
+fn key_lines() -> Vec<&'static str> {
+    APP_KEY_PKCS1
+        .lines()
+        .filter(|l| !l.starts_with("-----") && !l.trim().is_empty())
+        .collect()
+}
+
+/// Lines of stdout and stderr, other than `::add-mask::` commands, that contain `secret`.
+fn leaks<'a>(run: &'a Run, secret: &str) -> Vec<&'a str> {
+    run.stdout
+        .lines()
+        .chain(run.stderr.lines())
+        .filter(|l| !l.starts_with("::add-mask::") && l.contains(secret))
+        .collect()
+}
+
+/// No line of the key, no minted token and no raw `value` appears in the log except in
+/// `::add-mask::` commands.
+fn assert_nothing_leaks(run: &Run, fake: &GithubFake, value: &str) {
+    let mut secrets: Vec<String> = key_lines().iter().map(|l| l.to_string()).collect();
+    secrets.extend(fake.minted().into_iter().map(|(t, _)| t));
+    secrets.push(value.trim().to_string());
+    for secret in &secrets {
+        let found = leaks(run, secret);
+        assert!(
+            found.is_empty(),
+            "a secret ({}…) is in the log outside ::add-mask::: {found:#?}",
+            secret.chars().take(12).collect::<String>()
+        );
+    }
+}
+
+/// The requests that are not the App's own (installation lookup, token exchange).
+fn api_requests(fake: &GithubFake) -> Vec<github_fake::Logged> {
+    fake.log()
+        .into_iter()
+        .filter(|l| !l.route().ends_with("/installation") && !l.route().starts_with("/app/"))
+        .collect()
+}
+
+/// The App's happy path with `key` as given: the installation is looked up, one token scoped
+/// to the repository is minted with a valid JWT, used for every other request and masked.
+fn app_approves(key: &str) {
+    let fake = GithubFake::start(REPO);
+    fake.enable_app(APP_ID, INSTALLATION);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(app_gate(&fake, dir.path(), key).input("approvers", "alice,bob"));
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "approve");
+    fake.comment(n, "bob", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.get("approval-status"), "approved");
+    assert_eq!(fake.issue(n).0, "closed");
+    let log = fake.log();
+    let lookups: Vec<u16> = log
+        .iter()
+        .filter(|l| l.method == "GET" && l.route() == "/repos/acme/app/installation")
+        .map(|l| l.status)
+        .collect();
+    assert_eq!(lookups, [200], "the installation is looked up once");
+    let exchange = format!("/app/installations/{INSTALLATION}/access_tokens");
+    assert!(log
+        .iter()
+        .any(|l| l.method == "POST" && l.route() == exchange && l.status == 201));
+    assert_eq!(
+        fake.minted(),
+        [("ghs_inst_1".to_string(), vec!["app".to_string()])],
+        "one token, scoped to the gate's repository"
+    );
+    assert!(
+        log.iter().all(|l| l.status != 401),
+        "every request was authorized: {:#?}",
+        log.iter()
+            .map(|l| format!("{} {} → {}", l.method, l.path, l.status))
+            .collect::<Vec<_>>()
+    );
+    for l in api_requests(&fake) {
+        assert_eq!(
+            l.header("authorization"),
+            Some("Bearer ghs_inst_1"),
+            "{} {}",
+            l.method,
+            l.path
+        );
+    }
+    assert!(
+        run.stdout.lines().any(|l| l == "::add-mask::ghs_inst_1"),
+        "{}",
+        run.stdout
+    );
+    assert_nothing_leaks(&run, &fake, key);
+}
+
+#[test]
+fn a_github_app_key_mints_a_scoped_masked_installation_token() {
+    app_approves(APP_KEY_PKCS1);
+}
+
+#[test]
+fn a_github_app_key_with_literal_newline_escapes_works() {
+    // A key pasted into a variable on one line, its line breaks written as `\n`.
+    let escaped = APP_KEY_PKCS1.trim().replace('\n', "\\n");
+    assert!(!escaped.contains('\n'));
+    app_approves(&escaped);
+}
+
+#[test]
+fn a_given_installation_id_skips_the_lookup() {
+    let fake = GithubFake::start(REPO);
+    fake.enable_app(APP_ID, INSTALLATION);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        app_gate(&fake, dir.path(), APP_KEY_PKCS8)
+            .input("app-installation-id", &INSTALLATION.to_string())
+            .input("approvers", "alice"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        !fake
+            .log()
+            .iter()
+            .any(|l| l.route().ends_with("/installation")),
+        "no installation lookup"
+    );
+    assert_eq!(fake.minted().len(), 1);
+    assert_nothing_leaks(&run, &fake, APP_KEY_PKCS8);
+}
+
+#[test]
+fn a_long_wait_refreshes_the_app_token_before_it_expires() {
+    // Simulated time runs 600× faster: the first installation token (one hour) expires
+    // after 6 s, and the fake answers 401 to it from then on. The approval arrives after
+    // 1 h 10 min, so it can only be seen with a refreshed token.
+    let fake = GithubFake::start_at(REPO, Some("2026-03-02T10:00:00Z"), 600.0);
+    fake.enable_app(APP_ID, INSTALLATION);
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(
+        app_gate(&fake, dir.path(), APP_KEY_PKCS1)
+            .env("SHIPGATE_NOW", &fake.now())
+            .env("SHIPGATE_TIME_SCALE", "600")
+            .input("polling-interval-seconds", "10")
+            .input("approvers", "alice")
+            .input("timeout", "3h"),
+    );
+    let n = fake.wait_for_request(WAIT);
+    let start = Instant::now();
+    while fake.minted().len() < 2 || fake.now().as_str() < "2026-03-02T11:10:00Z" {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no refresh by {}: {:?}",
+            fake.now(),
+            fake.minted()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.get("approval-status"), "approved");
+    let minted = fake.minted();
+    assert!(minted.len() >= 2, "{minted:?}");
+    assert!(
+        minted.iter().all(|(_, repos)| repos == &["app"]),
+        "{minted:?}"
+    );
+    let log = fake.log();
+    assert!(
+        log.iter().all(|l| l.status != 401),
+        "no request went out with an expired token: {:#?}",
+        log.iter()
+            .filter(|l| l.status == 401)
+            .map(|l| format!("{} {} ({:?})", l.method, l.path, l.header("authorization")))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.route().ends_with("/installation"))
+            .count(),
+        1,
+        "the installation is looked up once"
+    );
+    let used: Vec<String> = api_requests(&fake)
+        .iter()
+        .filter_map(|l| l.header("authorization").map(str::to_string))
+        .collect();
+    for (token, _) in &minted {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l == format!("::add-mask::{token}")),
+            "{token} is masked: {}",
+            run.stdout
+        );
+    }
+    assert!(used.contains(&"Bearer ghs_inst_1".to_string()));
+    assert!(used.contains(&"Bearer ghs_inst_2".to_string()));
+    assert_nothing_leaks(&run, &fake, APP_KEY_PKCS1);
+    // The fake does refuse the first token now: the refresh was needed.
+    let latest = &minted.last().unwrap().0;
+    assert_eq!(
+        get_status(&fake, "/repos/acme/app/issues/1", "ghs_inst_1"),
+        401
+    );
+    assert_eq!(get_status(&fake, "/repos/acme/app/issues/1", latest), 200);
+}
+
+/// The status the fake answers to `GET path` with `token`.
+fn get_status(fake: &GithubFake, path: &str, token: &str) -> u16 {
+    use std::io::{Read, Write};
+    let addr = fake.url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn bad_app_inputs_exit_2_naming_the_input_without_printing_the_key() {
+    let fake = GithubFake::start(REPO);
+    fake.enable_app(APP_ID, INSTALLATION);
+    let dir = tempfile::tempdir().unwrap();
+    // The App ID without its key.
+    let run = step(&fake, dir.path())
+        .input("app-id", APP_ID)
+        .input("approvers", "alice")
+        .run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("app-private-key"), "{}", run.stdout);
+    // Keys that are not keys: garbage, a PEM cut off, a PEM with a corrupted body.
+    let cut = APP_KEY_PKCS1.lines().take(6).collect::<Vec<_>>().join("\n");
+    let line = key_lines()[3];
+    let corrupt = APP_KEY_PKCS1.replacen(&line[..16], "AAAAAAAAAAAAAAAA", 1);
+    for (name, key) in [
+        ("garbage", "not-a-key-but-a-secret-all-the-same-0123456789"),
+        ("cut off", cut.as_str()),
+        ("corrupt", corrupt.as_str()),
+    ] {
+        let run = app_gate(&fake, dir.path(), key)
+            .input("approvers", "alice")
+            .run();
+        assert_eq!(run.code, 2, "{name}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains("app-private-key"),
+            "{name}: {}",
+            run.stdout
+        );
+        assert_nothing_leaks(&run, &fake, key);
+        assert!(
+            leaks(&run, &line[16..48]).is_empty(),
+            "{name}: a piece of the key is in the log"
+        );
+    }
+    assert!(fake.log().is_empty(), "no request: {:?}", fake.log());
+    assert_eq!(fake.issue_count(), 0);
+}
+
+#[test]
+fn a_wrong_app_id_is_an_api_failure_and_opens_nothing() {
+    let fake = GithubFake::start(REPO);
+    fake.enable_app(APP_ID, INSTALLATION);
+    let dir = tempfile::tempdir().unwrap();
+    let run = app_gate(&fake, dir.path(), APP_KEY_PKCS1)
+        .input("app-id", "654321")
+        .input("approvers", "alice")
+        .run();
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.outputs.is_empty(),
+        "no decision on an API failure: {:?}",
+        run.outputs
+    );
+    assert!(run.stdout.contains("401"), "{}", run.stdout);
+    assert!(run.stdout.contains("app-id"), "{}", run.stdout);
+    assert_eq!(fake.issue_count(), 0);
+    assert!(fake.minted().is_empty());
+    let log = fake.log();
+    assert!(
+        !log.is_empty() && log.iter().all(|l| l.status == 401),
+        "{log:?}"
+    );
+    assert_nothing_leaks(&run, &fake, APP_KEY_PKCS1);
 }

@@ -35,12 +35,13 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use common::{Action, Run};
-use github_fake::GithubFake;
+use github_fake::{GithubFake, APP_KEY_PKCS1};
 use notify_support::{FakeComments, Forge, SHA};
 
 /// Every endpoint shipgate calls, as `METHOD template` with the template spelled as in the
 /// OpenAPI description's `paths`.
-const EXPECTED: [&str; 19] = [
+const EXPECTED: [&str; 21] = [
+    "POST /app/installations/{installation_id}/access_tokens",
     "GET /orgs/{org}/teams",
     "GET /orgs/{org}/teams/{team_slug}/members",
     "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
@@ -56,6 +57,7 @@ const EXPECTED: [&str; 19] = [
     "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}",
     "GET /repos/{owner}/{repo}/issues/{issue_number}",
     "PATCH /repos/{owner}/{repo}/issues/{issue_number}",
+    "GET /repos/{owner}/{repo}/installation",
     "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
     "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
     "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
@@ -332,6 +334,11 @@ fn template_of(paths: &serde_json::Map<String, Value>, method: &str, path: &str)
 
 /// A gate step in run 42 of acme/widgets (as tests/gate_github.rs runs it).
 fn gate(fake: &GithubFake, dir: &Path) -> Action {
+    step(fake, dir).input("secret", "ghs_faketoken_0123456789")
+}
+
+/// [`gate`] without any credentials.
+fn step(fake: &GithubFake, dir: &Path) -> Action {
     Action::github("gate", dir)
         .env("GITHUB_API_URL", &fake.url)
         .env("GITHUB_SERVER_URL", "https://github.test")
@@ -344,7 +351,6 @@ fn gate(fake: &GithubFake, dir: &Path) -> Action {
         .env("GITHUB_SHA", "abc123")
         .env("GITHUB_REF", "refs/heads/main")
         .env("GITHUB_ACTOR", "initiator")
-        .input("secret", "ghs_faketoken_0123456789")
         .input("polling-interval-seconds", "0.05")
 }
 
@@ -443,6 +449,27 @@ fn gate_request_evaluate_verify() -> Recorded {
         .run();
     expect_code(&verify, 0, "verify mode");
     from_fake("gate: request, evaluate + dispatch, verify", &fake)
+}
+
+/// Request mode authenticated as a GitHub App: the installation is looked up on the
+/// repository, a JWT is exchanged for an installation token scoped to it, and the request
+/// opened with that token.
+fn gate_github_app() -> Recorded {
+    let fake = GithubFake::start(REPO);
+    fake.enable_app("123456", 4242);
+    let dir = tempfile::tempdir().unwrap();
+    let req = step(&fake, dir.path())
+        .input("app-id", "123456")
+        .input("app-private-key", APP_KEY_PKCS1)
+        .input("mode", "request")
+        .input("approvers", "alice")
+        .run();
+    expect_code(&req, 0, "request mode as a GitHub App");
+    assert_eq!(
+        fake.minted(),
+        [("ghs_inst_1".to_string(), vec!["widgets".to_string()])]
+    );
+    from_fake("gate: request as a GitHub App", &fake)
 }
 
 const MARKER: &str = "<!-- shipgate:notify:production -->";
@@ -631,10 +658,15 @@ async fn every_github_request_conforms_to_the_openapi_description() {
     let mut prism = Prism::start(&spec);
     drop(spec);
 
-    let mut recorded =
-        tokio::task::spawn_blocking(|| vec![gate_blocking(), gate_request_evaluate_verify()])
-            .await
-            .unwrap();
+    let mut recorded = tokio::task::spawn_blocking(|| {
+        vec![
+            gate_blocking(),
+            gate_request_evaluate_verify(),
+            gate_github_app(),
+        ]
+    })
+    .await
+    .unwrap();
     recorded.push(notify_sticky_comment().await);
     recorded.push(notify_comment_on_push().await);
     recorded.push(notify_statuses().await);
@@ -728,20 +760,26 @@ async fn every_github_request_conforms_to_the_openapi_description() {
 
 /// A URL template of `src/` (`/repos/{repo}/issues/{number}/comments?per_page=100`) or of
 /// [`EXPECTED`] (`/repos/{owner}/{repo}/issues/{issue_number}/comments`) as a shape:
-/// placeholders become `*`, shipgate's `{repo}` (owner/name) two of them, the query goes.
+/// placeholders become `*`, shipgate's one placeholder for owner/name (`/repos/{repo}/…`,
+/// `/repos/{}/…`: one not followed by another) two of them, the query goes.
 fn shape(template: &str) -> String {
     let path = template.split('?').next().unwrap_or_default();
+    let is_placeholder = |s: &str| s.starts_with('{') && s.ends_with('}');
+    let segs: Vec<&str> = path.split('/').collect();
     let mut out = Vec::new();
-    let mut segs = path.split('/').peekable();
-    while let Some(seg) = segs.next() {
-        if seg == "repos" && segs.peek() == Some(&"{repo}") {
-            segs.next();
+    let mut i = 0;
+    while i < segs.len() {
+        let seg = segs[i];
+        let owner_and_name = seg == "repos"
+            && segs.get(i + 1).is_some_and(|s| is_placeholder(s))
+            && !segs.get(i + 2).is_some_and(|s| is_placeholder(s));
+        if owner_and_name {
             out.extend(["repos", "*", "*"]);
-        } else if seg.starts_with('{') && seg.ends_with('}') {
-            out.push("*");
-        } else {
-            out.push(seg);
+            i += 2;
+            continue;
         }
+        i += 1;
+        out.push(if is_placeholder(seg) { "*" } else { seg });
     }
     out.join("/")
 }
@@ -758,8 +796,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Every GitHub URL template built in `src/` (a string literal with `/repos/{` or
-/// `/orgs/{`) has an endpoint in [`EXPECTED`], and every endpoint there is still built: an
-/// endpoint added without a scenario above fails here.
+/// `/orgs/{`, or `/app/` and a placeholder) has an endpoint in [`EXPECTED`], and every
+/// endpoint there is still built: an endpoint added without a scenario above fails here.
 #[test]
 fn expected_names_every_url_template_in_the_source() {
     let mut files = Vec::new();
@@ -773,7 +811,16 @@ fn expected_names_every_url_template_in_the_source() {
             }
             // The insides of string literals: every other piece between quotes.
             for literal in line.split('"').skip(1).step_by(2) {
-                if let Some(at) = literal.find("/repos/{").or_else(|| literal.find("/orgs/{")) {
+                // `/app/` only with a placeholder after it: `/repos/acme/app/…` in a unit
+                // test is no template.
+                let app = literal
+                    .find("/app/")
+                    .filter(|at| literal[*at..].contains('{'));
+                let found = literal
+                    .find("/repos/{")
+                    .or_else(|| literal.find("/orgs/{"))
+                    .or(app);
+                if let Some(at) = found {
                     let place = format!(
                         "{}:{}",
                         file.strip_prefix(peers::root()).unwrap().display(),

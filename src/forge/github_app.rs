@@ -123,8 +123,14 @@ impl AppKey {
 
 /// The pieces of a key input to register as secrets: the value as given and each line of
 /// its PEM body (runners mask line by line). The `BEGIN`/`END` lines are not secret.
+/// A value of several lines is left out whole: `::add-mask::` takes one line, so the rest
+/// of it would be printed in the clear.
 pub fn secret_parts(text: &str) -> Vec<String> {
-    let mut parts = vec![text.trim().to_string()];
+    let whole = text.trim();
+    let mut parts: Vec<String> = (!whole.contains(['\n', '\r']))
+        .then(|| whole.to_string())
+        .into_iter()
+        .collect();
     parts.extend(
         unescape(text)
             .lines()

@@ -182,6 +182,14 @@ impl Platform {
     /// Registers a secret: masked on GitHub at once, redacted from all our output.
     pub fn add_secret(&mut self, value: &str) {
         let value = value.trim();
+        if value.contains(['\n', '\r']) {
+            // `::add-mask::` masks one line: a multi-line secret (a PEM key) would print
+            // its other lines. Each line is masked and redacted on its own.
+            for line in value.lines() {
+                self.add_secret(line);
+            }
+            return;
+        }
         if value.len() < 4 || self.secrets.iter().any(|s| s == value) {
             return;
         }

@@ -3,6 +3,12 @@
 //! commits, deployments, workflow dispatches, and injected faults (5xx, 403/429 with and
 //! without rate-limit headers). It counts every request, and which ones would count
 //! against the primary rate limit (everything but 304).
+//!
+//! With [`GithubFake::enable_app`] it plays a GitHub App's installation too: the
+//! installation lookup and the exchange of an App JWT (RS256, checked against the test key in
+//! `tests/fixtures/github-app/`, its `iss` and `exp` judged by the fake's clock) for
+//! installation tokens that expire an hour later; every other route then wants a current
+//! installation token and answers 401 to anything else, an expired token included.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -100,6 +106,76 @@ struct State {
     log: Vec<Logged>,
     unassignable: HashSet<String>,
     next_id: u64,
+    app: Option<FakeApp>,
+    minted: Vec<MintedToken>,
+}
+
+/// The throwaway GitHub App key of the tests, as GitHub hands it out (PKCS#1).
+pub const APP_KEY_PKCS1: &str = include_str!("../fixtures/github-app/test-only-app-key.pkcs1.pem");
+/// The same key as PKCS#8.
+pub const APP_KEY_PKCS8: &str = include_str!("../fixtures/github-app/test-only-app-key.pkcs8.pem");
+
+/// The GitHub App installed on the fake's repository.
+#[derive(Clone)]
+struct FakeApp {
+    /// The App ID the JWT's `iss` must name.
+    id: String,
+    installation: u64,
+    /// The public half of [`APP_KEY_PKCS1`] (DER `RSAPublicKey`), which JWTs must verify with.
+    public_key: Vec<u8>,
+}
+
+/// An installation token the fake handed out.
+#[derive(Clone)]
+struct MintedToken {
+    token: String,
+    repositories: Vec<String>,
+    expires_at: jiff::Timestamp,
+}
+
+/// Decodes base64, standard or URL-safe, padded or not, ignoring whitespace (PEM bodies and
+/// JWT parts); `None` on anything else.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => continue,
+            c if c.is_ascii_whitespace() => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// The public key (DER `RSAPublicKey`) of a PKCS#1 PEM private key.
+fn public_key_of(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64_decode(&body).expect("the fixture key is base64");
+    let pair = ring::signature::RsaKeyPair::from_der(&der).expect("the fixture key is RSA");
+    pair.public().as_ref().to_vec()
+}
+
+/// A 401 as GitHub words it.
+fn unauthorized(message: &str) -> (u16, Vec<(String, String)>, String) {
+    (
+        401,
+        vec![],
+        json!({"message": message, "documentation_url": "https://docs.github.com/rest", "status": "401"})
+            .to_string(),
+    )
 }
 
 /// The fake's clock: a start instant running `scale` times real speed (as the binary's
@@ -209,6 +285,27 @@ impl GithubFake {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
         );
+    }
+
+    /// Installs a GitHub App (ID `app_id`, key [`APP_KEY_PKCS1`]) on the repository as
+    /// installation `installation_id`. From now on every route but the App's own wants a
+    /// current installation token minted by the fake.
+    pub fn enable_app(&self, app_id: &str, installation_id: u64) {
+        self.lock().app = Some(FakeApp {
+            id: app_id.to_string(),
+            installation: installation_id,
+            public_key: public_key_of(APP_KEY_PKCS1),
+        });
+    }
+
+    /// The installation tokens minted so far, oldest first, each with the repositories it
+    /// was asked for (empty: the whole installation).
+    pub fn minted(&self) -> Vec<(String, Vec<String>)> {
+        self.lock()
+            .minted
+            .iter()
+            .map(|m| (m.token.clone(), m.repositories.clone()))
+            .collect()
     }
 
     pub fn unassignable(&self, login: &str) {
@@ -411,8 +508,15 @@ impl GithubFake {
             .map(|(k, v)| (k.to_string(), v.replace("%20", " ")))
             .collect();
         let if_none_match = headers.get("if-none-match").cloned();
-        let (status, extra, text) =
-            self.route(&method, path, &query, &body, if_none_match.as_deref());
+        let auth = headers.get("authorization").cloned();
+        let (status, extra, text) = self.route(
+            &method,
+            path,
+            &query,
+            &body,
+            if_none_match.as_deref(),
+            auth.as_deref(),
+        );
         let mut s = self.lock();
         s.log.push(Logged {
             method: method.clone(),
@@ -458,12 +562,45 @@ impl GithubFake {
         query: &HashMap<String, String>,
         body: &Value,
         if_none_match: Option<&str>,
+        auth: Option<&str>,
     ) -> (u16, Vec<(String, String)>, String) {
         if let Some(f) = self.fault(method, path) {
             return (f.status, f.headers, f.body);
         }
         let repo = self.lock().repo.clone();
         let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let app = self.lock().app.clone();
+        if let Some(app) = &app {
+            match (method, segs.as_slice()) {
+                ("GET", ["repos", owner, name, "installation"]) => {
+                    if let Err(e) = self.check_jwt(app, auth) {
+                        return unauthorized(&e);
+                    }
+                    if format!("{owner}/{name}") != repo {
+                        return (404, vec![], json!({"message": "Not Found"}).to_string());
+                    }
+                    let app_id = app.id.parse::<u64>().map_or(json!(app.id), |n| json!(n));
+                    let answer = json!({
+                        "id": app.installation,
+                        "app_id": app_id,
+                        "account": {"login": owner, "type": "Organization"},
+                        "target_type": "Organization",
+                        "repository_selection": "selected",
+                        "access_tokens_url": format!("{}/app/installations/{}/access_tokens", self.url, app.installation),
+                        "permissions": {"issues": "write", "metadata": "read"},
+                    });
+                    return (200, vec![], answer.to_string());
+                }
+                ("POST", ["app", "installations", id, "access_tokens"]) => {
+                    return self.mint(app, auth, id, body, &repo);
+                }
+                _ => {
+                    if let Err(e) = self.check_installation_token(auth) {
+                        return unauthorized(&e);
+                    }
+                }
+            }
+        }
         let base = format!("/repos/{repo}");
         let rest = path.strip_prefix(&base).map(|r| r.trim_start_matches('/'));
         let not_found = || (404u16, vec![], json!({"message": "Not Found"}).to_string());
@@ -497,6 +634,134 @@ impl GithubFake {
             (_, _, Some(rest)) => self.repo_route(method, rest, path, query, body, if_none_match),
             _ => not_found(),
         }
+    }
+
+    /// Checks an App JWT as GitHub does: `Bearer` + three base64url parts, RS256, signed
+    /// with the App's key, `iss` the App ID, `exp` in the future but at most 10 minutes
+    /// ahead, `iat` not in the future (a minute of drift allowed), by the fake's clock.
+    fn check_jwt(&self, app: &FakeApp, auth: Option<&str>) -> Result<(), String> {
+        let jwt = auth
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .ok_or("A JSON web token could not be decoded (no Bearer token)")?;
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let [header, claims, signature] = parts[..] else {
+            return Err("A JSON web token could not be decoded (not three parts)".into());
+        };
+        let json =
+            |part: &str| -> Option<Value> { serde_json::from_slice(&base64_decode(part)?).ok() };
+        let (Some(header), Some(claims), Some(signature)) =
+            (json(header), json(claims), base64_decode(signature))
+        else {
+            return Err("A JSON web token could not be decoded".into());
+        };
+        if header["alg"] != "RS256" {
+            return Err(format!("JWT algorithm {} is not RS256", header["alg"]));
+        }
+        let signed = &jwt[..jwt.rfind('.').unwrap()];
+        ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            &app.public_key,
+        )
+        .verify(signed.as_bytes(), &signature)
+        .map_err(|_| "A JSON web token could not be decoded (bad signature)".to_string())?;
+        let iss = match &claims["iss"] {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return Err("'Issuer' claim ('iss') must be an Integer".into()),
+        };
+        if iss != app.id {
+            return Err(format!("Integration not found (iss {iss})"));
+        }
+        let now = self.clock.now().as_second();
+        let (Some(iat), Some(exp)) = (claims["iat"].as_i64(), claims["exp"].as_i64()) else {
+            return Err("'iat' and 'exp' must be integers".into());
+        };
+        if exp <= now {
+            return Err(format!(
+                "'Expiration time' claim ('exp') is in the past ({exp} <= {now})"
+            ));
+        }
+        if exp > now + 600 + 60 {
+            return Err("'Expiration time' claim ('exp') is too far in the future".into());
+        }
+        if iat > now + 60 {
+            return Err("'Issued at' claim ('iat') must be in the past".into());
+        }
+        Ok(())
+    }
+
+    /// Checks that a request carries an installation token the fake minted and that has not
+    /// expired by the fake's clock.
+    fn check_installation_token(&self, auth: Option<&str>) -> Result<(), String> {
+        let token = auth
+            .and_then(|a| {
+                a.strip_prefix("Bearer ")
+                    .or_else(|| a.strip_prefix("token "))
+            })
+            .ok_or("Requires authentication")?;
+        let s = self.lock();
+        let minted = s
+            .minted
+            .iter()
+            .find(|m| m.token == token)
+            .ok_or("Bad credentials (not an installation token)")?;
+        if self.clock.now() >= minted.expires_at {
+            return Err(format!(
+                "Bad credentials (installation token expired at {})",
+                stamp(minted.expires_at)
+            ));
+        }
+        Ok(())
+    }
+
+    /// `POST /app/installations/{id}/access_tokens`: a token for the installation, an hour.
+    fn mint(
+        &self,
+        app: &FakeApp,
+        auth: Option<&str>,
+        id: &str,
+        body: &Value,
+        repo: &str,
+    ) -> (u16, Vec<(String, String)>, String) {
+        if let Err(e) = self.check_jwt(app, auth) {
+            return unauthorized(&e);
+        }
+        if id != app.installation.to_string() {
+            return (404, vec![], json!({"message": "Not Found"}).to_string());
+        }
+        let Ok(repositories) = serde_json::from_value::<Option<Vec<String>>>(
+            body.get("repositories").cloned().unwrap_or(Value::Null),
+        ) else {
+            return (
+                422,
+                vec![],
+                json!({"message": "Invalid request."}).to_string(),
+            );
+        };
+        let repositories = repositories.unwrap_or_default();
+        let own = repo.split('/').nth(1).unwrap_or_default();
+        if repositories.iter().any(|r| r != own) {
+            return (
+                422,
+                vec![],
+                json!({"message": "There is at least one repository that does not exist or is not accessible to the parent installation."}).to_string(),
+            );
+        }
+        let expires_at = self.clock.now() + jiff::SignedDuration::from_secs(3600);
+        let mut s = self.lock();
+        let token = format!("ghs_inst_{}", s.minted.len() + 1);
+        s.minted.push(MintedToken {
+            token: token.clone(),
+            repositories: repositories.clone(),
+            expires_at,
+        });
+        let answer = json!({
+            "token": token,
+            "expires_at": stamp(expires_at),
+            "permissions": {"issues": "write", "metadata": "read"},
+            "repository_selection": "selected",
+        });
+        (201, vec![], answer.to_string())
     }
 
     fn issue_json(&self, i: &FakeIssue) -> Value {
