@@ -271,18 +271,21 @@ impl Session<'_> {
 
     /// One issue.
     pub async fn issue(&self, repo: &str, number: u64) -> anyhow::Result<Issue> {
-        let what = format!("reading issue #{number}");
+        self.get_json(
+            &format!("/repos/{repo}/issues/{number}"),
+            &format!("reading issue #{number}"),
+        )
+        .await
+    }
+
+    /// `GET path` answered with JSON.
+    async fn get_json<T: DeserializeOwned>(&self, path: &str, what: &str) -> anyhow::Result<T> {
         let resp = self
-            .send(
-                Method::GET,
-                &self.url(&format!("/repos/{repo}/issues/{number}")),
-                None,
-                None,
-            )
+            .send(Method::GET, &self.url(path), None, None)
             .await
-            .with_context(|| what.clone())?;
-        let resp = Self::check(resp, &what).await?;
-        Self::json(resp, &what).await
+            .with_context(|| what.to_string())?;
+        let resp = Self::check(resp, what).await?;
+        Self::json(resp, what).await
     }
 
     /// A conditional GET of any JSON resource (`If-None-Match: etag`).
@@ -489,18 +492,12 @@ impl Session<'_> {
 
     /// The author and committer logins of a commit (those GitHub could match to accounts).
     pub async fn commit_people(&self, repo: &str, sha: &str) -> anyhow::Result<Vec<String>> {
-        let what = format!("reading commit {sha}");
-        let resp = self
-            .send(
-                Method::GET,
-                &self.url(&format!("/repos/{repo}/commits/{sha}")),
-                None,
-                None,
+        let v: Value = self
+            .get_json(
+                &format!("/repos/{repo}/commits/{sha}"),
+                &format!("reading commit {sha}"),
             )
-            .await
-            .with_context(|| what.clone())?;
-        let resp = Self::check(resp, &what).await?;
-        let v: Value = Self::json(resp, &what).await?;
+            .await?;
         Ok(["author", "committer"]
             .iter()
             .filter_map(|k| v[*k]["login"].as_str().map(str::to_string))
