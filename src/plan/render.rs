@@ -84,7 +84,7 @@ impl Output {
                 // Anything logged so far comes first (on CI the log is stdout too).
                 platform.flush();
                 for w in warnings {
-                    eprintln!("warning: {w}");
+                    crate::platform::print_stderr(&format!("warning: {w}"));
                 }
                 use std::io::Write;
                 let mut out = std::io::stdout().lock();

@@ -275,7 +275,7 @@ impl Platform {
             // buffered log goes first so the order on screen is the order of events.
             _ => {
                 self.flush();
-                eprintln!("{line}");
+                print_stderr(line);
             }
         }
         self.flush();
@@ -344,6 +344,15 @@ impl Platform {
         let text = self.redact(text);
         let _ = self.log.write_all(text.as_bytes());
     }
+}
+
+/// Writes one line to stderr. Unlike `eprintln!`, a closed or broken stderr (as in
+/// `shipgate … 2>&1 | head -1`) is ignored instead of aborting the process.
+pub fn print_stderr(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(line.as_bytes())
+        .and_then(|_| err.write_all(b"\n"));
 }
 
 /// Writes a file, creating its folder.

@@ -1,0 +1,81 @@
+//! shipgate as a library: [`run`] parses a command line, runs the verb against a given
+//! environment and returns the process exit code. `main.rs` is a thin shell around it, and
+//! tests, doctests and fuzz targets call the modules directly.
+//!
+//! Exit codes are the same for every verb (DESIGN §4): `0` done, `1` operational error,
+//! `2` bad input or configuration, `3` a decision against proceeding, `4` timed out.
+
+pub mod changes;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod forge;
+pub mod gate;
+pub mod git;
+pub mod glob;
+pub mod http;
+pub mod notify;
+pub mod plan;
+pub mod platform;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::Failure;
+use crate::platform::{Env, Platform};
+
+/// Runs one shipgate command line (`argv[0]` is the program name) in `env` and returns the
+/// exit code. Nothing here panics on a closed stdout or stderr: a log that cannot be written
+/// is dropped, and the exit code stays the verb's own.
+pub fn run<I, T>(argv: I, env: Env) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with code 0; usage errors to stderr with code 2.
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let mut platform = match Platform::new(env, cli.output) {
+        Ok(p) => p,
+        Err(failure) => {
+            platform::print_stderr(&format!("error: {failure}"));
+            return failure.exit_code();
+        }
+    };
+    match dispatch(cli.command, &mut platform) {
+        Ok(()) => 0,
+        Err(failure) => {
+            platform.report_failure(&failure);
+            failure.exit_code()
+        }
+    }
+}
+
+fn dispatch(command: Command, platform: &mut Platform) -> Result<(), Failure> {
+    match command {
+        Command::DetectChanges(args) => {
+            let report = changes::run(&args, platform)?;
+            platform.finish(&report)
+        }
+        Command::Plan(args) => plan::run(&args, platform)?.write(platform),
+        Command::Config(args) => config::command::run(&args, platform)?.write(platform),
+        Command::Gate(args) => {
+            let done = gate::run(&args, platform)?;
+            platform.finish(&done.report)?;
+            done.failure.map_or(Ok(()), Err)
+        }
+        Command::Notify(args) => {
+            let done = notify::run(&args, platform)?;
+            platform.finish(&done.report)?;
+            done.failure.map_or(Ok(()), Err)
+        }
+    }
+}
