@@ -9,6 +9,10 @@ use jiff::{SignedDuration, Timestamp};
 use crate::error::Failure;
 use crate::platform::Env;
 
+/// The speed-ups `SHIPGATE_TIME_SCALE` accepts: beyond these, simulated time stops meaning
+/// anything (and `f64` arithmetic on durations would overflow).
+pub const SCALE_RANGE: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
+
 /// The clock every time read goes through. `SHIPGATE_NOW` (RFC 3339) pins the start
 /// instant; `SHIPGATE_TIME_SCALE` (e.g. `720`) makes simulated time run that many times
 /// faster than real time, so tests and the benchmark can wait "an hour" in seconds.
@@ -39,11 +43,16 @@ impl Clock {
             .map(|v| {
                 v.parse::<f64>()
                     .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .filter(|s| SCALE_RANGE.contains(s))
                     .ok_or_else(|| {
                         Failure::input(
                             "SHIPGATE_TIME_SCALE",
-                            format!("'{v}' is not a positive number"),
+                            format!(
+                                "{} is not a number from {} to {}",
+                                crate::error::quote(v),
+                                SCALE_RANGE.start(),
+                                SCALE_RANGE.end()
+                            ),
                         )
                     })
             })
@@ -70,7 +79,7 @@ impl Clock {
         Clock {
             start: start.unwrap_or_else(Timestamp::now),
             started: Instant::now(),
-            scale: if scale.is_finite() && scale > 0.0 {
+            scale: if SCALE_RANGE.contains(&scale) {
                 scale
             } else {
                 1.0
@@ -86,13 +95,35 @@ impl Clock {
 
     /// The current (possibly simulated) instant.
     pub fn now(&self) -> Timestamp {
-        let elapsed = self.started.elapsed().mul_f64(self.scale);
+        let elapsed =
+            Duration::try_from_secs_f64(self.started.elapsed().as_secs_f64() * self.scale)
+                .unwrap_or(Duration::MAX);
         let elapsed = SignedDuration::try_from(elapsed).unwrap_or(SignedDuration::MAX);
         self.start.saturating_add(elapsed).unwrap_or(self.start)
     }
 
     /// Sleeps for `d` of simulated time.
     pub async fn sleep(&self, d: Duration) {
-        tokio::time::sleep(d.div_f64(self.scale)).await;
+        let real =
+            Duration::try_from_secs_f64(d.as_secs_f64() / self.scale).unwrap_or(Duration::MAX);
+        tokio::time::sleep(real).await;
+    }
+}
+
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+
+    #[test]
+    fn a_scale_out_of_range_is_bad_input_and_extreme_clocks_never_panic() {
+        for bad in ["1e300", "0", "-1", "NaN", "inf", "1e-9"] {
+            let env = Env::from_pairs([("SHIPGATE_TIME_SCALE", bad)]);
+            let err = Clock::from_env(&env).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}: {err}");
+        }
+        let fast = Clock::new(None, 1e300);
+        let _ = fast.now();
+        let slow = Clock::new(None, 1e-300);
+        let _ = slow.now();
     }
 }

@@ -95,6 +95,26 @@ impl Delivery {
     }
 }
 
+/// The longest wait a server's `Retry-After` or rate-limit reset can ask of us. A header
+/// is the server's word, not ours to trust: `Retry-After: 99999999999` must not park a job
+/// for years or overflow a deadline.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(3600);
+
+/// `Retry-After` in seconds (the HTTP-date form is not sent by GitHub or GitLab), capped at
+/// [`MAX_SERVER_WAIT`].
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let secs = value.trim().parse::<u64>().ok()?;
+    Some(Duration::from_secs(secs).min(MAX_SERVER_WAIT))
+}
+
+/// The wait until a rate-limit reset given as epoch seconds, one second past it, capped at
+/// [`MAX_SERVER_WAIT`].
+pub fn reset_wait(epoch: &str, now_epoch: u64) -> Option<Duration> {
+    let epoch = epoch.trim().parse::<u64>().ok()?;
+    let secs = epoch.saturating_sub(now_epoch).saturating_add(1);
+    Some(Duration::from_secs(secs).min(MAX_SERVER_WAIT))
+}
+
 /// `None`: don't retry. `Some(None)`: retry with backoff. `Some(Some(d))`: retry after d.
 fn retry_delay(resp: &Response) -> Option<Option<Duration>> {
     let status = resp.status();
@@ -105,19 +125,16 @@ fn retry_delay(resp: &Response) -> Option<Option<Duration>> {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    let retry_after = header("retry-after")
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let retry_after = header("retry-after").and_then(parse_retry_after);
     // GitHub sends `x-ratelimit-reset`, GitLab `ratelimit-reset` (both epoch seconds).
     let reset = header("x-ratelimit-reset")
         .or_else(|| header("ratelimit-reset"))
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(|epoch| {
+        .and_then(|v| {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
-            Duration::from_secs(epoch.saturating_sub(now) + 1)
+            reset_wait(v, now)
         });
     let exhausted = header("x-ratelimit-remaining") == Some("0");
     match status {
@@ -140,4 +157,22 @@ fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
         .unwrap_or(0);
     let half = capped / 2;
     half + Duration::from_nanos((nanos as u64) % (half.as_nanos().max(1) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_waits_are_bounded_and_never_overflow() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("18446744073709551615"),
+            Some(MAX_SERVER_WAIT)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(reset_wait("100", 90), Some(Duration::from_secs(11)));
+        assert_eq!(reset_wait("50", 90), Some(Duration::from_secs(1)));
+        assert_eq!(reset_wait("18446744073709551615", 0), Some(MAX_SERVER_WAIT));
+    }
 }

@@ -180,9 +180,8 @@ impl Session<'_> {
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
             return Ok(resp);
         }
-        let retry_after = header(&resp, "retry-after")
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after =
+            header(&resp, "retry-after").and_then(|v| crate::http::parse_retry_after(&v));
         let body = resp.text().await.unwrap_or_default();
         let short: String = body.chars().take(300).collect();
         let limited = status == StatusCode::TOO_MANY_REQUESTS

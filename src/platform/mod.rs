@@ -32,6 +32,18 @@ impl Env {
         }
     }
 
+    /// An environment of exactly these variables (tests, and callers of [`crate::run`]).
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
     /// The value of `name`, or `None` when unset or empty (the runners' "not given").
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars
