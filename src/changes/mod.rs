@@ -14,7 +14,7 @@ pub mod source;
 use std::path::{Path, PathBuf};
 
 use crate::cli::detect_changes::Args;
-use crate::error::{Failure, Location};
+use crate::error::{quote, Failure, Location};
 use crate::git::Git;
 use crate::glob::Dialect;
 use crate::platform::{Kind, Platform, Report};
@@ -109,11 +109,11 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
         None => Dialect::Picomatch,
     };
     let fetch_depth = match input("initial-fetch-depth", &args.initial_fetch_depth) {
-        Some(v) => positive("initial-fetch-depth", &v)? as u32,
+        Some(v) => positive("initial-fetch-depth", &v, source::MAX_FETCH_DEPTH)?,
         None => 100,
     };
     let dir_depth = match input("dir-names-max-depth", &args.dir_names_max_depth) {
-        Some(v) => Some(positive("dir-names-max-depth", &v)?),
+        Some(v) => Some(positive("dir-names-max-depth", &v, MAX_DIR_DEPTH)?),
         None => None,
     };
     let on_ci = platform.kind != Kind::Local;
@@ -168,17 +168,26 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
     })
 }
 
-fn positive(name: &str, value: &str) -> Result<usize, Failure> {
-    value
-        .parse::<usize>()
+/// The most path segments `dir-names-max-depth` can keep (deeper than any real path).
+const MAX_DIR_DEPTH: u64 = 4096;
+
+/// A whole number from 1 to `max`; anything else is exit 2 naming the input and the range.
+fn positive<T: TryFrom<u64>>(name: &str, value: &str, max: u64) -> Result<T, Failure> {
+    let trimmed = value.trim();
+    let parsed = trimmed
+        .parse::<u64>()
         .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            Failure::input(
-                name,
-                format!("expected a positive whole number, got '{value}'"),
-            )
-        })
+        .filter(|n| (1..=max).contains(n))
+        .and_then(|n| T::try_from(n).ok());
+    parsed.ok_or_else(|| {
+        Failure::input(
+            name,
+            format!(
+                "expected a whole number from 1 to {max}, got {}",
+                quote(value)
+            ),
+        )
+    })
 }
 
 fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
