@@ -163,3 +163,70 @@ fn numeric_inputs_are_bounded_whole_numbers() {
     let ok = run("initial-fetch-depth", "2147483647");
     assert_eq!(ok.code, 0, "{}", ok.stdout);
 }
+
+/// Runs `printf '%s\0' <line>` in bash in an empty folder: the words it gets, and whether
+/// anything was created there.
+fn through_bash(line: &str) -> (Vec<Vec<u8>>, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("printf '%s\\0' {line}"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bash failed on: {line}");
+    let mut words: Vec<Vec<u8>> = out.stdout.split(|b| *b == 0).map(<[u8]>::to_vec).collect();
+    words.pop();
+    (words, std::fs::read_dir(dir.path()).unwrap().count())
+}
+
+#[test]
+fn shell_and_escape_lists_of_hostile_file_names_are_safe_in_a_run_script() {
+    let names = [
+        "h/ok\n$(touch pwned)",
+        "h/it's\n$(touch pwned2)",
+        "h/`touch pwned3`\nok",
+        "h/a\u{2028}$(touch pwned4)",
+        "h/tab\there",
+        "h/plain.txt",
+        "h/with space.md",
+    ];
+    let repo = TestRepo::new();
+    repo.write("README.md", "r");
+    let base = repo.commit("base");
+    for n in names {
+        repo.write(n, "x");
+    }
+    repo.commit("hostile names");
+    let mut sorted: Vec<&str> = names.to_vec();
+    sorted.sort();
+    for format in ["shell", "escape"] {
+        let run = Action::github("detect-changes", repo.path())
+            .input("filters", "h: 'h/*'")
+            .input("base", &base)
+            .input("list-files", format)
+            .run();
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        let (words, created) = through_bash(run.get("h_files"));
+        assert_eq!(
+            created,
+            0,
+            "{format}: a command ran: {}",
+            run.get("h_files")
+        );
+        let words: Vec<String> = words
+            .into_iter()
+            .map(|w| String::from_utf8(w).unwrap())
+            .collect();
+        let mut words_sorted = words.clone();
+        words_sorted.sort();
+        assert_eq!(words_sorted, sorted, "{format}: {}", run.get("h_files"));
+    }
+    // Plain names keep paths-filter's bytes exactly.
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "p: ['h/plain.txt', 'h/with space.md']")
+        .input("base", &base)
+        .input("list-files", "shell")
+        .run();
+    assert_eq!(run.get("p_files"), "h/plain.txt 'h/with space.md'");
+}
