@@ -230,3 +230,159 @@ fn shell_and_escape_lists_of_hostile_file_names_are_safe_in_a_run_script() {
         .run();
     assert_eq!(run.get("p_files"), "h/plain.txt 'h/with space.md'");
 }
+
+/// A repository with one commit after `base`, for loader tests.
+fn small_repo() -> (TestRepo, String) {
+    let repo = TestRepo::new();
+    repo.write("web/a.ts", "1");
+    let base = repo.commit("base");
+    repo.write("web/a.ts", "2");
+    repo.commit("change");
+    (repo, base)
+}
+
+/// An anchor of a 1 MB string aliased 10,000 times (10 GB expanded) under `key`.
+fn alias_bomb(prefix: &str, list_key: &str) -> String {
+    let mut yaml = format!("{prefix}: &a '{}'\n{list_key}:\n", "x".repeat(1_000_000));
+    for _ in 0..10_000 {
+        yaml.push_str("  - *a\n");
+    }
+    yaml
+}
+
+#[test]
+fn an_alias_bomb_in_a_filters_file_is_exit_2_quickly_with_its_position() {
+    let (repo, base) = small_repo();
+    std::fs::write(repo.path().join("bomb.yml"), alias_bomb("seed", "web")).unwrap();
+    let started = std::time::Instant::now();
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "bomb.yml")
+        .input("base", &base)
+        .run();
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert_bad_input(&run, "::error file=bomb.yml,line=");
+    assert!(
+        run.stdout.contains("expands to more than 64 MiB"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_alias_bomb_in_a_child_pipeline_template_is_exit_2_quickly_with_its_position() {
+    let (repo, base) = small_repo();
+    let template = repo.path().join("jobs.yml");
+    let mut yaml = alias_bomb(".big", "job");
+    yaml = yaml
+        .replace("job:\n", "job:\n  script:\n")
+        .replace("  - *a", "    - *a");
+    std::fs::write(&template, yaml).unwrap();
+    let started = std::time::Instant::now();
+    let run = Action::gitlab("detect-changes", repo.path())
+        .input("filters", "web: 'web/**'")
+        .input("base", &base)
+        .input("child-pipeline-template", "jobs.yml")
+        .run();
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        text.contains(
+            "jobs.yml:70:7: input 'child-pipeline-template': the YAML expands to more than 64 MiB"
+        ),
+        "{text}"
+    );
+    assert!(
+        !repo.path().join("shipgate.env").exists(),
+        "nothing written"
+    );
+    assert!(
+        !repo.path().join("shipgate-child.yml").exists(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn invalid_utf8_in_a_filters_file_or_template_has_a_line_and_column() {
+    let (repo, base) = small_repo();
+    std::fs::write(
+        repo.path().join("f.yml"),
+        b"web: 'web/**'\ndocs: 'd\xc3\xa9\xff/**'\n",
+    )
+    .unwrap();
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "f.yml")
+        .input("base", &base)
+        .run();
+    assert_bad_input(&run, "::error file=f.yml,line=2,col=10::");
+    assert!(
+        run.stdout.contains("invalid UTF-8 (byte 0xff)"),
+        "{}",
+        run.stdout
+    );
+
+    std::fs::write(repo.path().join("t.yml"), b"job:\n  script: [\xfe]\n").unwrap();
+    let run = Action::gitlab("detect-changes", repo.path())
+        .input("filters", "web: 'web/**'")
+        .input("base", &base)
+        .input("child-pipeline-template", "t.yml")
+        .run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        text.contains("t.yml:2:12: input 'child-pipeline-template': invalid UTF-8 (byte 0xfe)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_pipe_is_read_as_a_filters_file_and_as_a_template() {
+    let (repo, base) = small_repo();
+    let files = tempfile::tempdir().unwrap();
+    let output = files.path().join("out");
+    std::fs::write(&output, "").unwrap();
+    // As a user writes it: process substitution, a /dev/fd/N path that is not a file.
+    let script = format!(
+        "exec {bin} detect-changes --base {base} --filters <(printf 'web: \"web/**\"\\n')",
+        bin = common::bin()
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(repo.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let outputs = common::parse_github_output(&std::fs::read_to_string(&output).unwrap());
+    assert!(
+        outputs.contains(&("web".to_string(), "true".to_string())),
+        "{outputs:?}"
+    );
+
+    let script = format!(
+        "exec {bin} detect-changes --base {base} --filters 'web: web/**' --child-pipeline-template <(printf 'build:\\n  shipgate: {{changes: [web]}}\\n  script: [make]\\n')",
+        bin = common::bin()
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(repo.path())
+        .env("GITLAB_CI", "true")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let child = std::fs::read_to_string(repo.path().join("shipgate-child.yml")).unwrap();
+    assert!(child.contains("\"build\""), "{child}");
+}

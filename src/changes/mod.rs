@@ -10,6 +10,7 @@ pub mod matcher;
 pub mod model;
 pub mod report;
 pub mod source;
+pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
@@ -130,10 +131,14 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
     let child_template =
         input("child-pipeline-template", &args.child_pipeline_template).map(PathBuf::from);
     if let Some(t) = &child_template {
-        if !t.is_file() {
+        // Only that it exists: a pipe (`<(...)`, /dev/fd/N) can be read once, later.
+        if std::fs::metadata(t).is_err() {
             return Err(Failure::input(
                 "child-pipeline-template",
-                format!("Configuration file '{}' not found", t.display()),
+                format!(
+                    "Configuration file {} not found",
+                    quote(&t.display().to_string())
+                ),
             ));
         }
     }
@@ -254,21 +259,7 @@ fn load_filters(
         platform.warning("'env' is used only with the pipeline model (no 'filters'); ignored");
     }
     let (yaml, source) = if is_path_input(&text) {
-        let path = dir.join(&text);
-        if !path.exists() {
-            return Err(Failure::input(
-                "filters",
-                format!("Configuration file '{text}' not found"),
-            ));
-        }
-        if !path.is_file() {
-            return Err(Failure::input(
-                "filters",
-                format!("'{text}' is not a file."),
-            ));
-        }
-        let yaml = std::fs::read_to_string(&path)
-            .map_err(|e| Failure::input("filters", format!("cannot read '{text}': {e}")))?;
+        let yaml = yaml::read(&dir.join(&text), &text, "filters")?;
         (yaml, FilterSource::File(text))
     } else {
         (text, FilterSource::Inline)

@@ -323,32 +323,20 @@ const GITLAB_GLOBAL_KEYS: &[&str] = &[
 /// dropped jobs are removed; a no-op job when no job is left. Written as JSON, which is YAML.
 pub fn child_pipeline(template: &Path, changed: &[&str]) -> Result<String, Failure> {
     let shown = template.display().to_string();
-    let text = std::fs::read_to_string(template).map_err(|e| {
-        Failure::input(
-            "child-pipeline-template",
-            format!("cannot read '{shown}': {e}"),
-        )
-    })?;
-    let doc: Value = serde_saphyr::from_str(&text).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        Failure::input_at(
-            "child-pipeline-template",
-            crate::error::Location {
-                file: shown.clone(),
-                line,
-                col,
-            },
-            e.without_snippet()
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("invalid YAML")
-                .to_string(),
-        )
-    })?;
+    let text = super::yaml::read(template, &shown, "child-pipeline-template")?;
+    let doc: Value =
+        serde_saphyr::from_str_with_options(&text, super::yaml::options()).map_err(|e| {
+            let (line, col, message) = super::yaml::error(&e);
+            Failure::input_at(
+                "child-pipeline-template",
+                crate::error::Location {
+                    file: shown.clone(),
+                    line,
+                    col,
+                },
+                message,
+            )
+        })?;
     let Value::Object(entries) = doc else {
         return Err(Failure::input(
             "child-pipeline-template",
