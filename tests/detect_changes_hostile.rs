@@ -386,3 +386,157 @@ fn a_pipe_is_read_as_a_filters_file_and_as_a_template() {
     let child = std::fs::read_to_string(repo.path().join("shipgate-child.yml")).unwrap();
     assert!(child.contains("\"build\""), "{child}");
 }
+
+#[test]
+fn filter_names_the_runner_would_reject_are_exit_2_naming_filter_and_rule() {
+    let (repo, base) = small_repo();
+    let run = |filters: &str| {
+        Action::github("detect-changes", repo.path())
+            .input("filters", filters)
+            .input("base", &base)
+            .run()
+    };
+    assert_bad_input(
+        &run("ok: 'web/**'\n'a=b': 'web/**'\n"),
+        "input 'filters': line 2, column 1: filter 'a=b': an output name cannot contain '='",
+    );
+    assert_bad_input(
+        &run("\"a\\nb\": 'web/**'\n"),
+        "filter 'a\\nb': an output name cannot contain a control character",
+    );
+    assert_bad_input(
+        &run("'': 'web/**'\n"),
+        "filter '': an output name cannot be empty",
+    );
+    assert_bad_input(
+        &run("'a<<b': 'web/**'\n"),
+        "filter 'a<<b': an output name cannot contain '<<'",
+    );
+    repo.write(
+        "f.yml",
+        "web: 'web/**'\n\n  'x<': 'web/**'\n"
+            .replace("\n  '", "\n'")
+            .as_str(),
+    );
+    assert_bad_input(&run("f.yml"), "::error file=f.yml,line=3,col=1::");
+    // `a<b` is a valid output name and stays one.
+    let ok = run("'a<b': 'web/**'\n");
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    assert_eq!(ok.get("a<b"), "true");
+}
+
+#[test]
+fn two_names_that_become_one_output_are_exit_2_naming_both() {
+    let (repo, base) = small_repo();
+    // GitHub: a filter named like another's derived output, or differing only in case.
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "a: 'web/**'\na_count: 'x/**'\n")
+        .input("base", &base)
+        .run();
+    assert_bad_input(
+        &run,
+        "output 'a_count' of filter 'a' and filter 'a_count' both become the output 'a_count'",
+    );
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "Web: 'web/**'\nweb: 'x/**'\n")
+        .input("base", &base)
+        .run();
+    assert_bad_input(
+        &run,
+        "filter 'Web' and filter 'web' both become the output 'web'",
+    );
+    // output-dir: `x/y` and `x_y` are both the file x_y.
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "x/y: 'web/**'\nx_y: 'x/**'\n")
+        .input("base", &base)
+        .input("output-dir", "lists")
+        .run();
+    assert_bad_input(
+        &run,
+        "filters 'x/y' and 'x_y' both write the output-dir file",
+    );
+    assert!(!repo.path().join("lists").exists(), "nothing written");
+    // GitLab: "a b" and a_b are both SHIPGATE_a_b.
+    let run = Action::gitlab("detect-changes", repo.path())
+        .input("filters", "'a b': 'web/**'\na_b: 'x/**'\n")
+        .input("base", &base)
+        .run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        text.contains(
+            "filter 'a b' and filter 'a_b' both become the dotenv variable 'SHIPGATE_a_b'"
+        ),
+        "{text}"
+    );
+    assert!(
+        !repo.path().join("shipgate.env").exists(),
+        "nothing written"
+    );
+    // Distinct after sanitising: fine.
+    let run = Action::gitlab("detect-changes", repo.path())
+        .input("filters", "'a b': 'web/**'\nab: 'x/**'\n")
+        .input("base", &base)
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn a_child_pipeline_job_naming_an_unknown_filter_is_exit_2_with_the_known_names() {
+    let (repo, base) = small_repo();
+    repo.write(
+        "jobs.yml",
+        "build-web:\n  shipgate: {changes: [web]}\n  script: [make web]\nbuild-api:\n  shipgate: {changes: [wbe]}\n  script: [make api]\n",
+    );
+    let run = Action::gitlab("detect-changes", repo.path())
+        .input("filters", "web: 'web/**'\napi: 'api/**'\n")
+        .input("base", &base)
+        .input("child-pipeline-template", "jobs.yml")
+        .run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        text.contains("input 'child-pipeline-template': 'jobs.yml': job 'build-api' names the unknown filter 'wbe' (known: 'web', 'api')"),
+        "{text}"
+    );
+    assert!(
+        !repo.path().join("shipgate-child.yml").exists(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn model_names_that_become_one_output_are_exit_2_naming_both() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".shipgate.yml",
+        "version: 1\ntiers: [stable]\nenvironments:\n  - name: prod\n    tiers: [stable]\ngroups:\n  web: { paths: ['web/**'] }\ncomponents:\n  a.b: { tier: stable, paths: ['a/**'] }\n  a-b: { tier: stable, paths: ['b/**'] }\n",
+    );
+    repo.write("a/x", "1");
+    let base = repo.commit("base");
+    repo.write("a/x", "2");
+    repo.commit("change");
+    let run = Action::gitlab("detect-changes", repo.path())
+        .input("base", &base)
+        .run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        text.contains(
+            "component 'a.b' and component 'a-b' both become the dotenv variable 'SHIPGATE_a_b'"
+        ),
+        "{text}"
+    );
+    // A component named like a group's filter.
+    repo.write(
+        ".shipgate.yml",
+        "version: 1\ntiers: [stable]\nenvironments:\n  - name: prod\n    tiers: [stable]\ngroups:\n  web: { paths: ['web/**'] }\ncomponents:\n  group-web: { tier: stable, paths: ['a/**'] }\n",
+    );
+    let run = Action::github("detect-changes", repo.path())
+        .input("base", &base)
+        .run();
+    assert_bad_input(
+        &run,
+        "component 'group-web' and group 'web' (filter 'group-web') both become the output 'group-web'",
+    );
+}

@@ -135,6 +135,8 @@ pub struct Rule {
 pub struct Filter {
     pub name: String,
     pub rules: Vec<Rule>,
+    /// 1-based (line, column) of the name in the YAML; (0, 0) when derived from the model.
+    pub position: (u64, u64),
 }
 
 /// A problem in the filters YAML, with its 1-based position.
@@ -191,6 +193,7 @@ pub fn parse(yaml: &str) -> Result<(Vec<Filter>, Vec<String>), FilterError> {
         let mut rules = Vec::new();
         collect_rules(&key.value.0, &value, &mut rules, &mut warnings)?;
         filters.push(Filter {
+            position: pos(&key),
             name: key.value.0,
             rules,
         });

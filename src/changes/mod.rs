@@ -8,6 +8,7 @@ pub mod filters;
 pub mod format;
 pub mod matcher;
 pub mod model;
+pub mod names;
 pub mod report;
 pub mod source;
 pub mod yaml;
@@ -48,6 +49,17 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
     }
     let opts = options(args, platform)?;
     let (filters, source_name, model) = load_filters(args, platform, &opts.dir)?;
+    names::check(
+        &filters,
+        &opts,
+        platform.kind,
+        &platform.gitlab.dotenv_prefix,
+        model.as_ref().map(|m| m.labels.as_slice()),
+    )
+    .map_err(|e| {
+        let (line, col) = filters.get(e.filter).map_or((1, 1), |f| f.position);
+        at(&source_name, line, col, e.message)
+    })?;
     let git = Git::new(&opts.dir);
     let ctx = EventContext::from_platform(platform)?;
     // Compiling the globs and asking git are independent: do both at once. A bad glob still
