@@ -135,6 +135,8 @@ pub struct Rule {
 pub struct Filter {
     pub name: String,
     pub rules: Vec<Rule>,
+    /// 1-based (line, column) of the name in the YAML; (0, 0) when derived from the model.
+    pub position: (u64, u64),
 }
 
 /// A problem in the filters YAML, with its 1-based position.
@@ -169,18 +171,11 @@ pub const KNOWN_STATUSES: &[&str] = &[
 /// Parses filter YAML. Warnings (unknown status names) are returned beside the filters.
 pub fn parse(yaml: &str) -> Result<(Vec<Filter>, Vec<String>), FilterError> {
     // YAML 1.2 core schema, as js-yaml: `yes`, `on`, `y` are strings, not booleans.
-    let mut options = serde_saphyr::Options::default();
+    let mut options = super::yaml::options();
     options.strict_booleans = true;
     let root: Spanned<Node> = serde_saphyr::from_str_with_options(yaml, options).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        FilterError {
-            line,
-            col,
-            message: first_line(&e.without_snippet().to_string()),
-        }
+        let (line, col, message) = super::yaml::error(&e);
+        FilterError { line, col, message }
     })?;
     let entries = match root.value {
         Node::Map(entries) => entries,
@@ -198,32 +193,12 @@ pub fn parse(yaml: &str) -> Result<(Vec<Filter>, Vec<String>), FilterError> {
         let mut rules = Vec::new();
         collect_rules(&key.value.0, &value, &mut rules, &mut warnings)?;
         filters.push(Filter {
+            position: pos(&key),
             name: key.value.0,
             rules,
         });
     }
     Ok((js_key_order(filters), warnings))
-}
-
-/// The first line of a YAML error without its position (we print our own).
-fn first_line(text: &str) -> String {
-    let mut line = text.lines().next().unwrap_or(text).trim().to_string();
-    if let Some(rest) = line.strip_prefix("error: ") {
-        line = rest.to_string();
-    }
-    // "line 3 column 12: msg" prefix, or " at line 3, column 12" suffix.
-    if line.starts_with("line ") {
-        if let Some(i) = line.find(": ") {
-            line = line[i + 2..].to_string();
-        }
-    }
-    if let Some(i) = line.rfind(" at line ") {
-        line.truncate(i);
-    }
-    if let Some(i) = line.find(", set DuplicateKeyPolicy") {
-        line.truncate(i);
-    }
-    line
 }
 
 fn collect_rules(

@@ -1,4 +1,8 @@
-//! `list-files` formats, byte for byte as dorny/paths-filter writes them.
+//! `list-files` formats, byte for byte as dorny/paths-filter writes them, with one
+//! exception: in the `shell` and `escape` formats a name with a control character or a
+//! line separator is written in bash's ANSI-C quoting (`$'a\nb'`). paths-filter tests its
+//! "safe" regexes line by line, so `ok\n$(cmd)` was left bare and ran `cmd` when spliced
+//! into a `run:` script, and `escape` turned a newline into a line continuation.
 
 use std::str::FromStr;
 
@@ -55,6 +59,9 @@ impl ListFormat {
         match self {
             ListFormat::None | ListFormat::Json => json_string(name, &mut out),
             ListFormat::Csv => csv_escape(name, &mut out),
+            ListFormat::Shell | ListFormat::Escape if needs_ansi_c(name) => {
+                ansi_c_quote(name, &mut out)
+            }
             ListFormat::Shell => shell_escape(name, &mut out),
             ListFormat::Escape => backslash_escape(name, &mut out),
         }
@@ -169,9 +176,36 @@ fn shell_escape(value: &str, out: &mut String) {
     out.push('\'');
 }
 
-/// JavaScript `\s`.
+/// JavaScript `\s`: Unicode White_Space less U+0085 (NEL), plus U+FEFF.
 fn is_js_space(c: char) -> bool {
-    c.is_whitespace() || c == '\u{feff}'
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+}
+
+/// True for a name paths-filter's shell formats get wrong: one with an ASCII control
+/// character (a newline above all) or a JavaScript line separator (U+2028, U+2029), where
+/// its line-by-line regex test passes a name that is not safe as a whole.
+fn needs_ansi_c(value: &str) -> bool {
+    value
+        .chars()
+        .any(|c| c.is_ascii_control() || c == '\u{2028}' || c == '\u{2029}')
+}
+
+/// bash ANSI-C quoting, `$'...'`: every byte comes back as is and nothing expands.
+fn ansi_c_quote(value: &str, out: &mut String) {
+    out.push_str("$'");
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // Exactly two hex digits: bash reads at most two, so a following digit stays.
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
 }
 
 /// paths-filter `backslashEscape`: a backslash before every unsafe character.
@@ -236,6 +270,69 @@ mod tests {
     #[test]
     fn multiline_regex_quirk_is_kept() {
         // paths-filter tests its regexes with the `m` flag: one safe line is enough.
+        assert_eq!(render(ListFormat::Csv, &["ok\nnot ok"]), "ok\nnot ok");
+    }
+
+    /// Names that attack a shell, or that paths-filter's quoting does not round-trip.
+    const HOSTILE: &[&str] = &[
+        "ok\n$(touch pwned1)",
+        "it's\n$(touch pwned2)",
+        "`touch pwned3`\nok",
+        "a\u{2028}$(touch pwned4)",
+        "b\u{2029}`touch pwned5`",
+        "x\r$(touch pwned6)",
+        "tab\there",
+        "ctl\u{1}1\u{7f}f",
+        "back\\slash\nq'uote\"d",
+        "\n",
+        "it's \u{85}$x",
+        "ok/plain-name.ts",
+        "with space.md",
+    ];
+
+    #[test]
+    fn hostile_names_round_trip_through_bash_and_run_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        for format in [ListFormat::Shell, ListFormat::Escape] {
+            let line = format.render(HOSTILE.iter().copied());
+            let out = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("printf '%s\\0' {line}"))
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{format:?}: {line}");
+            let got: Vec<&[u8]> = out.stdout.split(|b| *b == 0).collect();
+            let want: Vec<&[u8]> = HOSTILE
+                .iter()
+                .map(|n| n.as_bytes())
+                .chain([&b""[..]])
+                .collect();
+            assert_eq!(got, want, "{format:?}: {line}");
+            let created: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert!(created.is_empty(), "{format:?} ran a command: {line}");
+        }
+    }
+
+    #[test]
+    fn only_names_with_control_characters_or_line_separators_differ_from_paths_filter() {
+        assert_eq!(render(ListFormat::Shell, &["ok\n$(x)"]), "$'ok\\n$(x)'");
+        assert_eq!(render(ListFormat::Escape, &["a\nb"]), "$'a\\nb'");
+        assert_eq!(
+            render(ListFormat::Shell, &["q'\u{1}\\"]),
+            "$'q\\'\\x01\\\\'"
+        );
+        assert_eq!(render(ListFormat::Shell, &["a\u{2028}b"]), "$'a\u{2028}b'");
+        // Everything else stays byte-identical, including JavaScript's idea of `\s`.
+        assert_eq!(
+            render(ListFormat::Shell, &["it's \u{a0}x"]),
+            "\"it's \u{a0}x\""
+        );
+        assert_eq!(
+            render(ListFormat::Shell, &["it's\u{85}x"]),
+            "it\\''s\u{85}x'"
+        );
+        assert_eq!(render(ListFormat::Escape, &["a b"]), "a\\ b");
         assert_eq!(render(ListFormat::Csv, &["ok\nnot ok"]), "ok\nnot ok");
     }
 

@@ -8,13 +8,15 @@ pub mod filters;
 pub mod format;
 pub mod matcher;
 pub mod model;
+pub mod names;
 pub mod report;
 pub mod source;
+pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
 use crate::cli::detect_changes::Args;
-use crate::error::{Failure, Location};
+use crate::error::{quote, Failure, Location};
 use crate::git::Git;
 use crate::glob::Dialect;
 use crate::platform::{Kind, Platform, Report};
@@ -47,6 +49,17 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
     }
     let opts = options(args, platform)?;
     let (filters, source_name, model) = load_filters(args, platform, &opts.dir)?;
+    names::check(
+        &filters,
+        &opts,
+        platform.kind,
+        &platform.gitlab.dotenv_prefix,
+        model.as_ref().map(|m| m.labels.as_slice()),
+    )
+    .map_err(|e| {
+        let (line, col) = filters.get(e.filter).map_or((1, 1), |f| f.position);
+        at(&source_name, line, col, e.message)
+    })?;
     let git = Git::new(&opts.dir);
     let ctx = EventContext::from_platform(platform)?;
     // Compiling the globs and asking git are independent: do both at once. A bad glob still
@@ -109,11 +122,11 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
         None => Dialect::Picomatch,
     };
     let fetch_depth = match input("initial-fetch-depth", &args.initial_fetch_depth) {
-        Some(v) => positive("initial-fetch-depth", &v)? as u32,
+        Some(v) => positive("initial-fetch-depth", &v, source::MAX_FETCH_DEPTH)?,
         None => 100,
     };
     let dir_depth = match input("dir-names-max-depth", &args.dir_names_max_depth) {
-        Some(v) => Some(positive("dir-names-max-depth", &v)?),
+        Some(v) => Some(positive("dir-names-max-depth", &v, MAX_DIR_DEPTH)?),
         None => None,
     };
     let on_ci = platform.kind != Kind::Local;
@@ -130,10 +143,14 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
     let child_template =
         input("child-pipeline-template", &args.child_pipeline_template).map(PathBuf::from);
     if let Some(t) = &child_template {
-        if !t.is_file() {
+        // Only that it exists: a pipe (`<(...)`, /dev/fd/N) can be read once, later.
+        if std::fs::metadata(t).is_err() {
             return Err(Failure::input(
                 "child-pipeline-template",
-                format!("Configuration file '{}' not found", t.display()),
+                format!(
+                    "Configuration file {} not found",
+                    quote(&t.display().to_string())
+                ),
             ));
         }
     }
@@ -168,17 +185,26 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
     })
 }
 
-fn positive(name: &str, value: &str) -> Result<usize, Failure> {
-    value
-        .parse::<usize>()
+/// The most path segments `dir-names-max-depth` can keep (deeper than any real path).
+const MAX_DIR_DEPTH: u64 = 4096;
+
+/// A whole number from 1 to `max`; anything else is exit 2 naming the input and the range.
+fn positive<T: TryFrom<u64>>(name: &str, value: &str, max: u64) -> Result<T, Failure> {
+    let trimmed = value.trim();
+    let parsed = trimmed
+        .parse::<u64>()
         .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            Failure::input(
-                name,
-                format!("expected a positive whole number, got '{value}'"),
-            )
-        })
+        .filter(|n| (1..=max).contains(n))
+        .and_then(|n| T::try_from(n).ok());
+    parsed.ok_or_else(|| {
+        Failure::input(
+            name,
+            format!(
+                "expected a whole number from 1 to {max}, got {}",
+                quote(value)
+            ),
+        )
+    })
 }
 
 fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
@@ -245,21 +271,7 @@ fn load_filters(
         platform.warning("'env' is used only with the pipeline model (no 'filters'); ignored");
     }
     let (yaml, source) = if is_path_input(&text) {
-        let path = dir.join(&text);
-        if !path.exists() {
-            return Err(Failure::input(
-                "filters",
-                format!("Configuration file '{text}' not found"),
-            ));
-        }
-        if !path.is_file() {
-            return Err(Failure::input(
-                "filters",
-                format!("'{text}' is not a file."),
-            ));
-        }
-        let yaml = std::fs::read_to_string(&path)
-            .map_err(|e| Failure::input("filters", format!("cannot read '{text}': {e}")))?;
+        let yaml = yaml::read(&dir.join(&text), &text, "filters")?;
         (yaml, FilterSource::File(text))
     } else {
         (text, FilterSource::Inline)

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::filters::{Filter, Rule};
 use crate::config::Config;
-use crate::error::Failure;
+use crate::error::{quote, Failure};
 
 /// What the model adds to a detect-changes run.
 #[derive(Debug, Clone)]
@@ -15,6 +15,8 @@ pub struct Model {
     pub component_filters: Vec<usize>,
     /// With an environment: the components it gets; `components` and `matrix` list only these.
     pub allowed: Option<HashSet<String>>,
+    /// Per filter, what it is in the model (`component 'x'`, `group 'y'`), for messages.
+    pub labels: Vec<String>,
 }
 
 fn filter(name: String, paths: Vec<String>) -> Filter {
@@ -28,15 +30,21 @@ fn filter(name: String, paths: Vec<String>) -> Filter {
             positions,
         }]
     };
-    Filter { name, rules }
+    Filter {
+        name,
+        rules,
+        position: (0, 0),
+    }
 }
 
 /// The filters of a model, components first (file order), then groups, then tiers.
 pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model), Failure> {
     let mut filters = Vec::new();
     let mut component_filters = Vec::new();
+    let mut labels = Vec::new();
     for component in config.components() {
         component_filters.push(filters.len());
+        labels.push(format!("component {}", quote(&component.name)));
         filters.push(filter(component.name.clone(), config.paths_of(component)));
     }
     for group in config.groups() {
@@ -52,6 +60,7 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
                 }
             }
         }
+        labels.push(format!("group {}", quote(&group.name)));
         filters.push(filter(format!("group-{}", group.name), paths));
     }
     for tier in config.tiers() {
@@ -63,6 +72,7 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
                 }
             }
         }
+        labels.push(format!("tier {}", quote(tier)));
         filters.push(filter(format!("tier-{tier}"), paths));
     }
     let allowed = match env {
@@ -80,6 +90,7 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
         Model {
             component_filters,
             allowed,
+            labels,
         },
     ))
 }

@@ -11,7 +11,7 @@ use super::format::{json_string, ListFormat};
 use super::model::Model;
 use super::source::Changeset;
 use super::Options;
-use crate::error::Failure;
+use crate::error::{quote, Failure};
 use crate::git::Change;
 use crate::platform::{Kind, OutputFormat, Platform, Report};
 
@@ -136,7 +136,7 @@ pub fn build(
         report.json = Some(doc);
     }
     if let Some(template) = &opts.child_template {
-        let child = child_pipeline(template, &changed)?;
+        let child = child_pipeline(template, &changed, &names)?;
         report
             .files
             .push((opts.child_output.clone(), child.into_bytes()));
@@ -168,7 +168,7 @@ fn log_filter(platform: &mut Platform, name: &str, idx: &[usize], files: &[Chang
 }
 
 /// A filter name usable as a file name.
-fn file_safe(name: &str) -> String {
+pub(super) fn file_safe(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_alphanumeric() || "-_.".contains(c) {
@@ -321,38 +321,30 @@ const GITLAB_GLOBAL_KEYS: &[&str] = &[
 /// Builds a child pipeline from a template: jobs whose `shipgate: {changes: [...]}` names a
 /// changed filter (that key removed), jobs without it, and the rest of the file; `needs` on
 /// dropped jobs are removed; a no-op job when no job is left. Written as JSON, which is YAML.
-pub fn child_pipeline(template: &Path, changed: &[&str]) -> Result<String, Failure> {
+pub fn child_pipeline(
+    template: &Path,
+    changed: &[&str],
+    known: &[&str],
+) -> Result<String, Failure> {
     let shown = template.display().to_string();
-    let text = std::fs::read_to_string(template).map_err(|e| {
-        Failure::input(
-            "child-pipeline-template",
-            format!("cannot read '{shown}': {e}"),
-        )
-    })?;
-    let doc: Value = serde_saphyr::from_str(&text).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        Failure::input_at(
-            "child-pipeline-template",
-            crate::error::Location {
-                file: shown.clone(),
-                line,
-                col,
-            },
-            e.without_snippet()
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("invalid YAML")
-                .to_string(),
-        )
-    })?;
+    let text = super::yaml::read(template, &shown, "child-pipeline-template")?;
+    let doc: Value =
+        serde_saphyr::from_str_with_options(&text, super::yaml::options()).map_err(|e| {
+            let (line, col, message) = super::yaml::error(&e);
+            Failure::input_at(
+                "child-pipeline-template",
+                crate::error::Location {
+                    file: shown.clone(),
+                    line,
+                    col,
+                },
+                message,
+            )
+        })?;
     let Value::Object(entries) = doc else {
         return Err(Failure::input(
             "child-pipeline-template",
-            format!("'{shown}': the root must be a mapping of jobs"),
+            format!("{}: the root must be a mapping of jobs", quote(&shown)),
         ));
     };
     let mut out = Map::new();
@@ -367,9 +359,25 @@ pub fn child_pipeline(template: &Path, changed: &[&str]) -> Result<String, Failu
                 let wanted = selector_filters(&selector).ok_or_else(|| {
                     Failure::input(
                         "child-pipeline-template",
-                        format!("'{shown}': job '{name}': expected `shipgate: {{changes: [filter, ...]}}`"),
+                        format!(
+                            "{}: job {}: expected `shipgate: {{changes: [filter, ...]}}`",
+                            quote(&shown),
+                            quote(&name)
+                        ),
                     )
                 })?;
+                if let Some(unknown) = wanted.iter().find(|w| !known.contains(&w.as_str())) {
+                    return Err(Failure::input(
+                        "child-pipeline-template",
+                        format!(
+                            "{}: job {} names the unknown filter {} (known: {})",
+                            quote(&shown),
+                            quote(&name),
+                            quote(unknown),
+                            known_list(known)
+                        ),
+                    ));
+                }
                 if !wanted.iter().any(|w| changed.contains(&w.as_str())) {
                     dropped.push(name);
                     continue;
@@ -406,6 +414,19 @@ pub fn child_pipeline(template: &Path, changed: &[&str]) -> Result<String, Failu
     serde_json::to_string_pretty(&Value::Object(out))
         .map(|s| s + "\n")
         .map_err(|e| Failure::Operational(e.into()))
+}
+
+/// The known filter names for a message: the first few, quoted, and how many more.
+fn known_list(known: &[&str]) -> String {
+    const SHOWN: usize = 20;
+    let mut list: Vec<String> = known.iter().take(SHOWN).map(|n| quote(n)).collect();
+    if known.len() > SHOWN {
+        list.push(format!("and {} more", known.len() - SHOWN));
+    }
+    if list.is_empty() {
+        return "none".into();
+    }
+    list.join(", ")
 }
 
 fn selector_filters(selector: &Value) -> Option<Vec<String>> {
@@ -446,12 +467,15 @@ mod tests {
             "stages: [build, deploy]\n.hidden: {script: [x]}\nbuild-web:\n  stage: build\n  shipgate: {changes: [web]}\n  script: [make web]\nbuild-api:\n  stage: build\n  shipgate: {changes: [api]}\n  script: [make api]\ndeploy:\n  stage: deploy\n  needs: [build-web, build-api]\n  script: [deploy]\n",
         )
         .unwrap();
-        let out: Value = serde_json::from_str(&child_pipeline(&path, &["web"]).unwrap()).unwrap();
+        let out: Value =
+            serde_json::from_str(&child_pipeline(&path, &["web"], &["web", "api"]).unwrap())
+                .unwrap();
         assert!(out.get("build-web").is_some());
         assert!(out.get("build-api").is_none());
         assert!(out["build-web"].get("shipgate").is_none());
         assert_eq!(out["deploy"]["needs"], json!(["build-web"]));
-        let none: Value = serde_json::from_str(&child_pipeline(&path, &[]).unwrap()).unwrap();
+        let none: Value =
+            serde_json::from_str(&child_pipeline(&path, &[], &["web", "api"]).unwrap()).unwrap();
         assert!(
             none.get("deploy").is_some(),
             "jobs without a selector always run"
@@ -467,7 +491,8 @@ mod tests {
             "stages: [build]\nweb:\n  stage: build\n  shipgate: {changes: web}\n  script: [x]\n",
         )
         .unwrap();
-        let out: Value = serde_json::from_str(&child_pipeline(&path, &[]).unwrap()).unwrap();
+        let out: Value =
+            serde_json::from_str(&child_pipeline(&path, &[], &["web"]).unwrap()).unwrap();
         assert_eq!(out["shipgate-nothing-changed"]["stage"], "build");
     }
 }

@@ -9,6 +9,9 @@ use crate::forge::github::GitHub;
 use crate::git::{self, Change, Git, NULL_SHA};
 use crate::platform::{Kind, Platform};
 
+/// The deepest `--depth`/`--deepen` git accepts (a C `int`): the bound of `initial-fetch-depth`.
+pub const MAX_FETCH_DEPTH: u64 = i32::MAX as u64;
+
 /// What the runner says about the triggering event.
 #[derive(Debug, Clone, Default)]
 pub struct EventContext {
@@ -419,27 +422,39 @@ impl Finder<'_> {
         })
     }
 
+    /// The merge-base of `base` and `head`. `Ok(None)` only when the histories are complete
+    /// and share nothing; a shallow clone that cannot be deepened far enough is exit 1 (a
+    /// tree diff there would report the base branch's own changes as this change's).
     fn find_merge_base(&mut self, base: &str, head: &str) -> Result<Option<String>, Failure> {
         if let Some(mb) = self.git.merge_base(base, head) {
             return Ok(Some(mb));
         }
-        if !self.git.has_origin() || !self.git.is_shallow() {
+        if !self.git.is_shallow() {
             return Ok(None);
+        }
+        let cannot = |why: String| {
+            Failure::Operational(anyhow::anyhow!(
+                "no merge base of {} and {} in this shallow clone, and {why}: check out more history (actions/checkout with `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`, or `git fetch --unshallow`)",
+                short(base),
+                short(head)
+            ))
+        };
+        if !self.git.has_origin() {
+            return Err(cannot("there is no origin to fetch more from".into()));
         }
         let refspecs = [self.fetch_spec(base), self.fetch_spec(head)];
         let specs: Vec<&str> = refspecs.iter().flatten().map(String::as_str).collect();
-        let mut depth = self.opts.fetch_depth.max(1) as u64;
+        let mut depth = u64::from(self.opts.fetch_depth.max(1));
         self.platform
             .group("Deepening the shallow clone to find a merge base");
         let result = loop {
             let before = self.git.commit_count();
             let deepen = format!("--deepen={depth}");
             if let Err(e) = self.git.fetch(&[&deepen], &specs) {
-                self.platform.info(&format!("fetch --deepen failed: {e:#}"));
-                break None;
+                break Err(cannot(format!("fetching more from origin failed ({e:#})")));
             }
             if let Some(mb) = self.git.merge_base(base, head) {
-                break Some(mb);
+                break Ok(Some(mb));
             }
             let after = self.git.commit_count();
             self.platform.info(&format!(
@@ -447,15 +462,21 @@ impl Finder<'_> {
                 after.saturating_sub(before)
             ));
             if after <= before || !self.git.is_shallow() {
-                // No more history this way: one full fetch, then give up.
+                // No more history this way: one full fetch, then decide.
                 let _ = self.git.fetch(&["--unshallow"], &specs);
-                break self.git.merge_base(base, head);
+                break match self.git.merge_base(base, head) {
+                    Some(mb) => Ok(Some(mb)),
+                    None if self.git.is_shallow() => Err(cannot(
+                        "fetching the whole history from origin did not help".into(),
+                    )),
+                    None => Ok(None),
+                };
             }
-            depth = depth.saturating_mul(2);
+            depth = depth.saturating_mul(2).min(MAX_FETCH_DEPTH);
         };
         self.platform
             .end_group("Deepening the shallow clone to find a merge base");
-        Ok(result)
+        result
     }
 
     /// A refspec that fetches what `rev` names (a SHA as is, a branch into origin/*).
