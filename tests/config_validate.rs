@@ -181,7 +181,7 @@ fn a_missing_file_or_no_file_is_exit_2_with_what_to_do() {
         &[],
     );
     assert_eq!(out.status.code(), Some(2));
-    out.assert_contains("input 'config': nope.yml does not exist or is not a file");
+    out.assert_contains("input 'config': 'nope.yml' does not exist");
     let repo = peers::Repo::new();
     let out = shipgate_in(repo.path(), &["config", "validate"], &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -272,4 +272,298 @@ fn the_schema_rejects_broken_files_as_shipgate_does() {
     let out = check_jsonschema(&[&root().join("tests/fixtures/config/unknown-keys.yml")]);
     out.assert_contains("Additional properties are not allowed ('acount' was unexpected)");
     out.assert_contains("Additional properties are not allowed ('colour' was unexpected)");
+}
+
+/// Runs a bash script (for process substitution and FIFOs) with `shipgate` on PATH.
+fn bash_in(dir: &Path, script: &str) -> Outcome {
+    let bin = shipgate();
+    let mut cmd = Command::new("bash");
+    clean_env(&mut cmd)
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .env("PATH", peers::path_with(&[bin.parent().unwrap()]));
+    run(&mut cmd, LIMIT)
+}
+
+#[test]
+fn a_pipe_is_read_like_a_file_for_config_and_for_discovery() {
+    // The documented comparison with an older model: `--config <(git show HEAD~1:...)`.
+    let example = root().join("examples/web-service/.shipgate.yml");
+    let out = bash_in(
+        &root(),
+        &format!(
+            "shipgate config validate --config <(cat '{}')",
+            example.display()
+        ),
+    );
+    out.assert_success();
+    out.assert_contains("is valid: 3 environments (dev → staging → prod)");
+    // A `.shipgate.yml` that is a named pipe is found and read too.
+    let repo = peers::Repo::new();
+    let out = bash_in(
+        repo.path(),
+        &format!(
+            "mkfifo .shipgate.yml && (cat '{}' > .shipgate.yml &) && shipgate config validate",
+            example.display()
+        ),
+    );
+    out.assert_success();
+    out.assert_contains(".shipgate.yml is valid: 3 environments");
+    // A folder is still refused, and says so.
+    let out = shipgate_in(
+        &root(),
+        &["config", "validate", "--config", "examples"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    out.assert_contains("input 'config': 'examples' is a folder, not a file");
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = b"version: 1\ntiers: [stable]\nenvironments: [{name: pr".to_vec();
+    text.push(0xff);
+    text.extend_from_slice(b"od}]\n");
+    std::fs::write(dir.path().join("bad.yml"), text).unwrap();
+    let out = shipgate_in(
+        dir.path(),
+        &["config", "validate", "--config", "bad.yml"],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.dump());
+    out.assert_contains("::error file=bad.yml,line=3,col=25::bad.yml:3:25: input 'config': the file is not UTF-8 text (invalid byte at offset 51)");
+}
+
+/// A file that anchors a 1 MB string and aliases it 10,000 times: 10 GB once expanded.
+fn alias_bomb(anchor_in: &str) -> String {
+    let big = "x".repeat(1_000_000);
+    let aliases = vec!["*big"; 10_000].join(", ");
+    format!("version: 1\ntiers: [a]\nenvironments: [{{name: e}}]\nx-big: &big \"{big}\"\n{anchor_in}[{aliases}]\n")
+}
+
+/// Runs shipgate with its address space capped at 1 GiB: an unbounded expansion of the
+/// bomb cannot fit and aborts; a bounded one stops long before.
+fn shipgate_capped(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Outcome, Duration) {
+    let mut cmd = Command::new(peer_or("prlimit"));
+    clean_env(&mut cmd)
+        .arg("--as=1073741824")
+        .arg(shipgate())
+        .args(args)
+        .current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let started = std::time::Instant::now();
+    let out = run(&mut cmd, LIMIT);
+    (out, started.elapsed())
+}
+
+fn peer_or(name: &str) -> std::path::PathBuf {
+    ["/usr/bin", "/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} is not installed (util-linux)"))
+}
+
+#[test]
+fn an_alias_bomb_of_a_long_string_stops_fast_in_little_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bomb.yml"),
+        alias_bomb("components:\n  c:\n    metadata:\n      list: "),
+    )
+    .unwrap();
+    let (out, took) = shipgate_capped(
+        dir.path(),
+        &["config", "validate", "--config", "bomb.yml"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.dump());
+    let first = out.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("error: bomb.yml:8:")
+            && first.ends_with("input 'config': aliases expand to more than 32 MiB of text"),
+        "{}",
+        out.dump()
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    // The excerpt under it is a window of the line, not the whole megabyte.
+    assert!(
+        out.stderr.len() < 2000,
+        "{} bytes of stderr",
+        out.stderr.len()
+    );
+}
+
+#[test]
+fn an_alias_bomb_in_an_inline_gate_policy_stops_fast_in_little_memory() {
+    // An environment variable holds at most 128 KiB: 100 KB aliased 3,000 times (300 MB).
+    let big = "x".repeat(100_000);
+    let aliases = vec!["*big"; 3_000].join(", ");
+    let policy = format!("approvers:\n  leads: {{users: [ada]}}\ndescription: &big \"{big}\"\nwindows: [{aliases}]\n");
+    let dir = tempfile::tempdir().unwrap();
+    let (out, took) = shipgate_capped(
+        dir.path(),
+        &["gate"],
+        &[("INPUT_POLICY", &policy), ("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.dump());
+    let first = out.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("::error::input 'policy': line 4, column ")
+            && first.ends_with(": aliases expand to more than 32 MiB of text"),
+        "{}",
+        out.dump()
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[test]
+fn inline_policy_errors_are_one_clean_line_with_the_position_in_the_policy() {
+    let cases = [
+        (
+            "approvers: {leads: {users: [ada]}}\napprovers: {}\n",
+            "::error::input 'policy': line 2, column 1: duplicate key 'approvers' (first defined on line 1)",
+        ),
+        (
+            "approvers: {leads: {users: [ada]}}\napprovals: {all_of: [{group: leads, min: -1}]}\n",
+            "::error::input 'policy': line 2, column 42: invalid value: integer '-1', expected a whole number from 0 to 4294967295",
+        ),
+        (
+            "approvers: {leads: {users: [ada]}}\napprovals: 5\n",
+            "::error::input 'policy': line 2, column 12: invalid type: integer '5', expected a mapping",
+        ),
+        (
+            "approvers: {leads: {users: [ada]}}\nwindow: [x]\n",
+            "::error::input 'policy': line 2, column 1: unknown field 'window', expected one of 'approvers', 'approvals', 'exclude', 'windows', 'freezes', 'after', 'timeout', 'veto', 'wait', 'description'",
+        ),
+        (
+            "approvers: [a\n",
+            "::error::input 'policy': line 1, column 12: invalid YAML: unclosed bracket '['",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (policy, expected) in cases {
+        let out = shipgate_in(
+            dir.path(),
+            &["gate"],
+            &[("INPUT_POLICY", policy), ("GITHUB_ACTIONS", "true")],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", out.dump());
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(lines.first().copied(), Some(expected), "{}", out.dump());
+        // The excerpt follows on its own lines; no library advice anywhere.
+        assert!(
+            lines.get(1).is_some_and(|l| l.trim() == "|"),
+            "{}",
+            out.dump()
+        );
+        out.assert_lacks("DuplicateKeyPolicy");
+        out.assert_lacks("Options");
+    }
+}
+
+/// One table of windows, durations and freezes, run through `config validate` and through
+/// the gate (the same policy inline, and as a named policy of the file): every value is
+/// accepted by both or refused by both.
+#[test]
+fn config_validate_and_the_gate_agree_on_every_window_duration_and_freeze() {
+    let windows = [
+        "Mon-Fri 09:00-17:00 Europe/London",
+        "mon-fri 09:00-17:00",
+        "Fri,Sat 22:00-02:00",
+        "Sat-Mon 00:00-24:00 UTC",
+        "Mon 09:00-09:00",
+        "Mon 09:00-10:00 Mars/Base",
+        "Mon 25:00-26:00",
+        "Mon-Fry 09:00-17:00",
+        "Mon 09:00-17:00 Europe/London extra",
+    ];
+    let durations = [
+        "30m",
+        "1h30m",
+        "7d",
+        "45s",
+        "0.5",
+        "30 minutes",
+        "h",
+        "-1",
+        "99999999999999999999999d",
+    ];
+    let freezes = [
+        ("2026-12-20", "2027-01-04"),
+        ("2024-02-29", "2024-02-29"),
+        ("2026-02-30", "2026-03-01"),
+        ("2027-01-04", "2026-12-20"),
+        ("2026-13-01", "2026-13-02"),
+    ];
+    let mut cases: Vec<(String, String)> = Vec::new();
+    for w in windows {
+        cases.push((format!("window {w}"), format!("windows: [\"{w}\"]")));
+    }
+    for d in durations {
+        cases.push((format!("timeout {d}"), format!("timeout: \"{d}\"")));
+    }
+    for (from, to) in freezes {
+        cases.push((
+            format!("freeze {from}..{to}"),
+            format!("freezes: [{{from: \"{from}\", to: \"{to}\"}}]"),
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut accepted = 0;
+    for (what, line) in &cases {
+        let file = format!(
+            "version: 1\ntiers: [main]\nenvironments: [{{name: prod, gate: g}}]\napprovers:\n  leads: {{users: [ada]}}\ngates:\n  g:\n    approvals: {{all_of: [{{group: leads}}]}}\n    {line}\n"
+        );
+        std::fs::write(dir.path().join(".shipgate.yml"), &file).unwrap();
+        let validate = shipgate_in(
+            dir.path(),
+            &["config", "validate", "--config", ".shipgate.yml"],
+            &[],
+        );
+        let valid = validate.status.success();
+        // The gate gets past its policy only when it accepts it: it then stops at the next
+        // thing it needs (a repository), which this test does not give.
+        let past_policy = |out: &Outcome| out.stderr.contains("input 'target-repository'");
+        let named = shipgate_in(
+            dir.path(),
+            &["gate", "--policy", "g", "--config", ".shipgate.yml"],
+            &[],
+        );
+        let inline = format!("approvers:\n  leads: {{users: [ada]}}\napprovals: {{all_of: [{{group: leads}}]}}\n{line}\n");
+        let inline = shipgate_in(dir.path(), &["gate"], &[("INPUT_POLICY", &inline)]);
+        assert_eq!(
+            valid,
+            past_policy(&named),
+            "{what}: validate vs named gate\n{}\n{}",
+            validate.dump(),
+            named.dump()
+        );
+        assert_eq!(
+            valid,
+            past_policy(&inline),
+            "{what}: validate vs inline gate\n{}\n{}",
+            validate.dump(),
+            inline.dump()
+        );
+        for out in [&validate, &named, &inline] {
+            assert_ne!(
+                out.status.code(),
+                Some(101),
+                "{what}: a panic\n{}",
+                out.dump()
+            );
+        }
+        accepted += usize::from(valid);
+    }
+    // The table holds both kinds.
+    assert!(
+        accepted > 5 && accepted < cases.len() - 5,
+        "{accepted} of {}",
+        cases.len()
+    );
 }

@@ -409,3 +409,126 @@ fn an_invalid_config_stops_plan_with_every_problem() {
         out.stderr
     );
 }
+
+#[test]
+fn a_wrong_shape_in_changes_is_exit_2_naming_the_field() {
+    let dir = example("data-platform");
+    let work = tempfile::tempdir().unwrap();
+    let changes = work.path().join("changes.json");
+    let path = changes.to_str().unwrap();
+    let cases = [
+        (json!({"components": 5}), "`components`: expected a list of names, found the number 5"),
+        (json!({"components": null}), "`components`: expected a list of names, found null"),
+        (json!({"components": ["Cash_Collection_Date", 7]}), "`components[1]`: expected a name (a string), found the number 7"),
+        (json!({"components": {"Cash_Collection_Date": 1}}), "`components.Cash_Collection_Date`: expected true or false, found the number 1"),
+        (json!({"changes": true}), "`changes`: expected a list of names, found the boolean true"),
+        (json!({"changes": [], "filters": "x"}), "`filters`: expected a list, found the string 'x'"),
+        (json!({"components": [], "outputs": []}), "`outputs`: expected an object, found a list"),
+        (json!("Cash_Collection_Date"), "expected an object (detect-changes' output) or a list of names, found the string 'Cash_Collection_Date'"),
+    ];
+    for (value, message) in cases {
+        std::fs::write(&changes, value.to_string()).unwrap();
+        let out = plan(
+            &dir,
+            &["--env", "prod", "--changes", path, "--format", "json"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{value}: {}", out.dump());
+        out.assert_contains(&format!("input 'changes': '{path}': {message}"));
+        assert_eq!(out.stdout, "", "{value}: nothing on stdout when failing");
+    }
+}
+
+/// detect-changes' real output (locally with `--output json`, and the GitLab artifact)
+/// read by `plan --changes`: the documented hand-over between the two verbs.
+#[test]
+fn plan_reads_what_detect_changes_with_the_model_writes() {
+    let repo = peers::Repo::new();
+    repo.copy_from_project("examples/web-service/.shipgate.yml");
+    std::fs::rename(
+        repo.path().join("examples/web-service/.shipgate.yml"),
+        repo.path().join(".shipgate.yml"),
+    )
+    .unwrap();
+    repo.commit("model");
+    repo.write("services/api/main.go", "package main\n");
+    repo.write("services/worker/main.go", "package main\n");
+    repo.commit("api and worker");
+    let names = |plan: &Value| -> Vec<String> {
+        plan["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // Locally: `detect-changes --config --output json > changes.json`.
+    let mut cmd = Command::new(shipgate());
+    clean_env(&mut cmd)
+        .args([
+            "detect-changes",
+            "--config",
+            ".shipgate.yml",
+            "--base",
+            "HEAD~1",
+            "--output",
+            "json",
+        ])
+        .current_dir(repo.path());
+    let out = run(&mut cmd, LIMIT);
+    out.assert_success();
+    let local = repo.path().join("changes.json");
+    std::fs::write(&local, &out.stdout).unwrap();
+    let planned = plan_json(
+        repo.path(),
+        &[
+            "--env",
+            "prod",
+            "--changes",
+            local.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(names(&planned), ["api", "worker"]);
+    assert_eq!(planned["changes_only"], true);
+
+    // On GitLab: the JSON artifact (`shipgate-changes.json`) of the detect-changes job.
+    let run = Action::gitlab("detect-changes", repo.path())
+        .arg("--config")
+        .arg(".shipgate.yml")
+        .arg("--base")
+        .arg("HEAD~1")
+        .run();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let artifact = repo.path().join("shipgate-changes.json");
+    assert!(artifact.is_file(), "no artifact: {}", run.stdout);
+    let planned = plan_json(
+        repo.path(),
+        &[
+            "--env",
+            "staging",
+            "--changes",
+            artifact.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(names(&planned), ["api", "worker"]);
+
+    // A bare `changes` list as detect-changes names its filters (`group-backend`) stands for
+    // the group's components.
+    std::fs::write(&local, json!({"changes": ["group-backend"]}).to_string()).unwrap();
+    let planned = plan_json(
+        repo.path(),
+        &[
+            "--env",
+            "staging",
+            "--changes",
+            local.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(names(&planned), ["api", "worker", "search"]);
+}

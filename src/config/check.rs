@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 
 use super::diag::{suggest, Diagnostic};
-use super::schema::NAME_PATTERN;
+use super::schema::{DATE_PATTERN, DURATION_PATTERN, NAME_PATTERN, WINDOW_PATTERN};
 use super::yaml::{Entry, Node, Span, Value};
 
 /// Checks `root` against `schema`, returning every problem found.
@@ -124,7 +124,12 @@ impl<'s> Compiled<'s> {
             pattern: obj.get("pattern").and_then(pattern),
             min_length: obj.get("minLength").and_then(Json::as_u64),
             minimum: obj.get("minimum").and_then(Json::as_f64),
-            maximum: obj.get("maximum").and_then(Json::as_f64),
+            // A number the types read as `u32` must fit one: the schema says so by its
+            // `format`, and the check reports it at its position (not the conversion).
+            maximum: obj
+                .get("maximum")
+                .and_then(Json::as_f64)
+                .or_else(|| format_maximum(obj.get("format").and_then(Json::as_str))),
             min_items: obj.get("minItems").and_then(Json::as_u64),
             property_names: obj
                 .get("propertyNames")
@@ -178,6 +183,17 @@ impl<'s> Compiled<'s> {
         }
         out
     }
+}
+
+/// The largest value an integer `format` holds (`uint32` → 4294967295).
+fn format_maximum(format: Option<&str>) -> Option<f64> {
+    Some(match format? {
+        "uint8" => f64::from(u8::MAX),
+        "uint16" => f64::from(u16::MAX),
+        "uint32" => f64::from(u32::MAX),
+        "int32" => f64::from(i32::MAX),
+        _ => return None,
+    })
 }
 
 /// Where a node is, for messages: `components.job_1.tier`, `environments[2]`.
@@ -399,9 +415,16 @@ impl<'s, 'c> Checker<'s, 'c> {
             }
         }
         if let Some(pattern) = &schema.pattern {
-            if !pattern.matches(s) {
+            // Windows, durations and dates are read by the gate's own parsers in the
+            // meaning check (`validate`): one judge, so both always agree.
+            let by_parser = matches!(
+                pattern.source,
+                DURATION_PATTERN | WINDOW_PATTERN | DATE_PATTERN
+            );
+            if !by_parser && !pattern.matches(s) {
                 let meaning = super::schema::pattern_meaning(pattern.source);
-                self.report(at, format!("{}'{s}' is not {meaning}", path.prefix()));
+                let value = crate::error::quote(s);
+                self.report(at, format!("{}{value} is not {meaning}", path.prefix()));
             }
         }
     }
@@ -822,9 +845,9 @@ mod tests {
                 "7:14: environments[1].account: '1234' is not a 12-digit AWS account id (quote it, e.g. \"012345678901\")",
                 "9:3: components: 'bad name' is not a valid name (letters, digits, '.', '_' and '-', starting with a letter or digit)",
                 "12:15: gates.g.exclude[0]: 'initator' is not one of: initiator, commit-authors, pr-author, rerun-actor; did you mean 'initiator'?",
-                "13:38: gates.g.after.soak: '30 minutes' is not a duration such as 30m, 2h, 1h30m or 7d",
             ]
         );
+        // Durations, windows and dates are the gate parsers' to judge (see validate.rs).
     }
 
     #[test]

@@ -55,10 +55,13 @@ pub fn into_failure(file: &str, source: &str, mut diagnostics: Vec<Diagnostic>) 
 /// ```
 pub fn render_snippet(lines: &[&str], span: Span) -> Option<String> {
     let index = usize::try_from(span.line).ok()?.checked_sub(1)?;
-    let line = lines.get(index)?.trim_end_matches('\r');
+    let full = lines.get(index)?.trim_end_matches('\r');
     let number = span.line.to_string();
     let gutter = " ".repeat(number.len());
     let col = usize::try_from(span.col).unwrap_or(1).max(1);
+    // A long line (a 1 MB scalar) is shown as a window around the column.
+    let (line, col) = window(full, col);
+    let line = line.as_str();
     // Copy tabs from the source so the caret lines up however tabs are shown.
     let lead: String = line
         .chars()
@@ -71,6 +74,33 @@ pub fn render_snippet(lines: &[&str], span: Span) -> Option<String> {
         "{gutter} |\n{number} | {line}\n{gutter} | {lead}{}",
         "^".repeat(width)
     ))
+}
+
+/// Characters of a source line shown before and after the column, at most.
+const SNIPPET_BEFORE: usize = 60;
+const SNIPPET_AFTER: usize = 100;
+
+/// `line` cut to a window around `col` (1-based, in characters) with `…` where it was cut,
+/// and the column inside that window. Control characters become spaces.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let clean = |c: char| if c.is_control() && c != '\t' { ' ' } else { c };
+    let count = line.chars().count();
+    if count <= SNIPPET_BEFORE + SNIPPET_AFTER {
+        return (line.chars().map(clean).collect(), col);
+    }
+    let start = col.saturating_sub(1).saturating_sub(SNIPPET_BEFORE);
+    let end = (col.saturating_sub(1) + SNIPPET_AFTER).min(count);
+    let mut out = String::new();
+    let mut col_in = col - start;
+    if start > 0 {
+        out.push('…');
+        col_in += 1;
+    }
+    out.extend(line.chars().skip(start).take(end - start).map(clean));
+    if end < count {
+        out.push('…');
+    }
+    (out, col_in)
 }
 
 /// The candidate closest to `word` when it is close enough to be a likely typo.
@@ -134,6 +164,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s, "  |\n1 | \tx: y\n  | \t   ^");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let long = format!("k: {}", "x".repeat(10_000));
+        let lines = [long.as_str()];
+        let s = render_snippet(
+            &lines,
+            Span {
+                line: 1,
+                col: 5000,
+                len: 2,
+            },
+        )
+        .unwrap();
+        assert!(s.len() < 400, "{s}");
+        let rows: Vec<&str> = s.lines().collect();
+        let caret = rows[2].find('^').unwrap();
+        assert_eq!(rows[1].chars().nth(caret), Some('x'));
+        assert!(
+            rows[1].starts_with("1 | …") && rows[1].ends_with('…'),
+            "{s}"
+        );
     }
 
     #[test]

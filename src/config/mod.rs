@@ -24,7 +24,7 @@ pub mod yaml;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::Failure;
+use crate::error::{Failure, Location};
 
 pub use diag::suggest;
 pub use schema::{ApproverGroupDef, GateDef};
@@ -238,9 +238,10 @@ impl Config {
     }
 }
 
-/// Finds the config file: `explicit` when given (it must exist), else `.shipgate.yml` (or
-/// `.yaml`) in `start_dir` or the nearest parent up to the repository root (the folder with
-/// `.git`). `Ok(None)` when there is none. Costs a few `stat` calls.
+/// Finds the config file: `explicit` when given (any readable path that is not a folder:
+/// a file, a pipe such as `--config <(git show HEAD~1:.shipgate.yml)`, a device), else
+/// `.shipgate.yml` (or `.yaml`) in `start_dir` or the nearest parent up to the repository
+/// root (the folder with `.git`). `Ok(None)` when there is none. Costs a few `stat` calls.
 pub fn find(start_dir: &Path, explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
     if let Some(path) = explicit {
         let full = if path.is_absolute() {
@@ -248,19 +249,27 @@ pub fn find(start_dir: &Path, explicit: Option<&Path>) -> Result<Option<PathBuf>
         } else {
             start_dir.join(path)
         };
-        if !full.is_file() {
-            return Err(Failure::input(
+        return match std::fs::metadata(&full) {
+            Ok(meta) if meta.is_dir() => Err(Failure::input(
                 "config",
-                format!("{} does not exist or is not a file", path.display()),
-            ));
-        }
-        return Ok(Some(full));
+                format!("{} is a folder, not a file", quote_path(path)),
+            )),
+            Ok(_) => Ok(Some(full)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Failure::input(
+                "config",
+                format!("{} does not exist", quote_path(path)),
+            )),
+            Err(e) => Err(Failure::input(
+                "config",
+                format!("cannot read {}: {e}", quote_path(path)),
+            )),
+        };
     }
     let mut dir = start_dir.to_path_buf();
     loop {
         for name in FILE_NAMES {
             let candidate = dir.join(name);
-            if candidate.is_file() {
+            if std::fs::metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
                 return Ok(Some(candidate));
             }
         }
@@ -278,10 +287,61 @@ pub fn find(start_dir: &Path, explicit: Option<&Path>) -> Result<Option<PathBuf>
     }
 }
 
+/// A path as messages quote it (one line, bounded).
+fn quote_path(path: &Path) -> String {
+    crate::error::quote(&path.display().to_string())
+}
+
+/// The largest model file read (a 10,000-component model is about 1 MB).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a text file for `input` (exit 2 on any problem): at most `max` bytes, from any
+/// readable path (pipes included), and UTF-8, or an error at the line and column of the
+/// first bad byte.
+pub fn read_text(path: &Path, input: &str, max: u64) -> Result<String, Failure> {
+    use std::io::Read;
+    let shown = display_path(path);
+    let cannot = |e: std::io::Error| {
+        Failure::input(
+            input,
+            format!("cannot read {}: {e}", crate::error::quote(&shown)),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > max {
+        return Err(Failure::input(
+            input,
+            format!(
+                "{} is larger than {} MiB",
+                crate::error::quote(&shown),
+                max / (1024 * 1024)
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&e.as_bytes()[..valid]);
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Failure::input_at(
+            input,
+            Location {
+                file: shown.clone(),
+                line: u64::try_from(line).unwrap_or(u64::MAX),
+                col: u64::try_from(col).unwrap_or(u64::MAX),
+            },
+            format!("the file is not UTF-8 text (invalid byte at offset {valid})"),
+        )
+    })
+}
+
 /// Reads and checks the file at `path`. Any problem is exit 2, with every diagnostic.
 pub fn load(path: &Path) -> Result<Config, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::input("config", format!("cannot read {}: {e}", path.display())))?;
+    let text = read_text(path, "config", MAX_FILE_BYTES)?;
     from_str(&text, &display_path(path))
 }
 
@@ -338,6 +398,53 @@ pub fn from_str(text: &str, file: &str) -> Result<Config, Failure> {
     }
     let def = def.map_err(|d| diag::into_failure(file, text, vec![d]))?;
     Ok(build(def, file))
+}
+
+/// Reads YAML given as the value of an input (the gate's inline `policy`) as a `T`, with
+/// the model loader's limits (aliases, expanded bytes). Every problem is exit 2 on one line
+/// naming `input`, with `line L, column C` inside the text and the source line as a separate
+/// excerpt.
+pub fn from_input<T: serde::de::DeserializeOwned>(text: &str, input: &str) -> Result<T, Failure> {
+    let lines: Vec<&str> = text.lines().collect();
+    let fail = |span: yaml::Span, message: String| {
+        let at = if span.line == 0 {
+            String::new()
+        } else {
+            format!("line {}, column {}: ", span.line, span.col)
+        };
+        Failure::input(input, format!("{at}{message}"))
+            .with_snippet(diag::render_snippet(&lines, span))
+    };
+    let parsed = yaml::parse(text).map_err(|e| fail(e.span, e.message))?;
+    if let Some(first) = parsed.problems.into_iter().next() {
+        return Err(fail(first.span, first.message));
+    }
+    if parsed.root.as_map().is_none() {
+        let found = parsed.root.kind_name();
+        return Err(fail(
+            parsed.root.span,
+            format!("expected a mapping of keys and values, found {found}"),
+        ));
+    }
+    de::from_node::<T>(&parsed.root, false).map_err(|e| {
+        let span = e.span.unwrap_or(parsed.root.span);
+        let mut message = e.message.replace('`', "'");
+        // serde names our Rust types ("expected struct RuleDef"); say what to write.
+        if let Some(cut) = message.find(", expected struct ") {
+            message.truncate(cut);
+            message.push_str(", expected a mapping");
+        }
+        for (rust, words) in [
+            (
+                "expected u32",
+                "expected a whole number from 0 to 4294967295",
+            ),
+            ("expected u64", "expected a whole number from 0"),
+        ] {
+            message = message.replace(rust, words);
+        }
+        fail(span, message)
+    })
 }
 
 /// The generated JSON Schema, made once per process.

@@ -6,7 +6,12 @@
 use std::collections::HashMap;
 
 use super::diag::{suggest, Diagnostic};
-use super::yaml::{Node, Span};
+use super::yaml::{Node, Span, Value};
+use crate::gate::time::{parse_duration, Freeze, Window};
+
+/// The zone windows and freezes are checked in when they name none: the gate's default
+/// (`timezone` input, UTC). A window's validity does not depend on it.
+const CHECK_ZONE: &str = "UTC";
 
 /// tfvars keys shipgate writes itself; variables and tfvars names must not take them.
 pub const TFVARS_FIXED_KEYS: [&str; 4] = ["environment", "account", "tiers", "component_versions"];
@@ -30,7 +35,22 @@ pub fn validate(root: &Node) -> Vec<Diagnostic> {
     v.overrides(root);
     v.gates(root);
     v.tfvars(root);
+    finite_numbers(root, &mut v.out);
     v.out
+}
+
+/// `.inf` and `.nan` anywhere (metadata, variables): JSON, Terraform and dotenv cannot
+/// carry them, and serde would silently turn them into null.
+fn finite_numbers(node: &Node, out: &mut Vec<Diagnostic>) {
+    match &node.value {
+        Value::Float(f) if !f.is_finite() => out.push(Diagnostic::new(
+            node.span,
+            "a number here must be finite (not .inf or .nan)",
+        )),
+        Value::Seq(items) => items.iter().for_each(|i| finite_numbers(i, out)),
+        Value::Map(entries) => entries.iter().for_each(|e| finite_numbers(&e.value, out)),
+        _ => {}
+    }
 }
 
 /// Names defined in one part of the file, in order, with where each is defined.
@@ -368,10 +388,37 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
-            if let Some(freezes) = g.value.get("freezes").and_then(Node::as_seq) {
-                for freeze in freezes {
-                    self.freeze(gate, freeze);
+            self.gate_times(gate, &g.value);
+        }
+    }
+
+    /// Windows, freezes and durations of a gate, read by the gate's own parsers
+    /// (`gate::time`): what passes here is what the gate accepts at deploy time.
+    fn gate_times(&mut self, gate: &str, def: &Node) {
+        if let Some(windows) = def.get("windows").and_then(Node::as_seq) {
+            for window in windows {
+                let Some(text) = window.as_str() else {
+                    continue;
+                };
+                if let Err(e) = Window::parse(text, CHECK_ZONE) {
+                    self.report(window.span, format!("gate '{gate}': {e}"));
                 }
+            }
+        }
+        if let Some(freezes) = def.get("freezes").and_then(Node::as_seq) {
+            for freeze in freezes {
+                self.freeze(gate, freeze);
+            }
+        }
+        let timeout = def.get("timeout").map(|n| ("timeout", n));
+        let soak = def
+            .get("after")
+            .and_then(|a| a.get("soak"))
+            .map(|n| ("after.soak", n));
+        for (key, node) in timeout.into_iter().chain(soak) {
+            let Some(text) = node.as_str() else { continue };
+            if let Err(e) = parse_duration(text) {
+                self.report(node.span, format!("gate '{gate}': {key}: {e}"));
             }
         }
     }
@@ -383,23 +430,15 @@ impl<'a> Validator<'a> {
                 continue;
             };
             let Some(text) = node.as_str() else { continue };
-            match parse_date(text) {
-                Some(date) => dates.push((date, node.span)),
-                None if text.len() == 10 => {
-                    self.report(
-                        node.span,
-                        format!("gate '{gate}': '{text}' is not a real date"),
-                    );
-                }
-                None => {}
+            // One day at a time first, to point at the date that is wrong.
+            match Freeze::new(text, text, None, CHECK_ZONE) {
+                Ok(_) => dates.push((text, node.span)),
+                Err(e) => self.report(node.span, format!("gate '{gate}': freeze {key}: {e}")),
             }
         }
         if let [(from, _), (to, to_span)] = dates.as_slice() {
-            if to < from {
-                self.report(
-                    *to_span,
-                    format!("gate '{gate}': a freeze ends before it starts"),
-                );
+            if let Err(e) = Freeze::new(from, to, None, CHECK_ZONE) {
+                self.report(*to_span, format!("gate '{gate}': {e}"));
             }
         }
     }
@@ -462,23 +501,6 @@ fn reserved_tfvars_keys(root: &Node) -> Vec<String> {
     keys
 }
 
-/// `YYYY-MM-DD` as (year, month, day) when it is a real calendar date.
-pub fn parse_date(text: &str) -> Option<(u32, u32, u32)> {
-    let mut parts = text.splitn(3, '-');
-    let year: u32 = parts.next()?.parse().ok()?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days).contains(&day).then_some((year, month, day))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,13 +511,6 @@ mod tests {
             .into_iter()
             .map(|d| format!("{}:{}: {}", d.span.line, d.span.col, d.message))
             .collect()
-    }
-
-    #[test]
-    fn real_dates_only() {
-        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
-        assert_eq!(parse_date("2026-02-29"), None);
-        assert_eq!(parse_date("2026-13-01"), None);
     }
 
     #[test]
@@ -513,8 +528,33 @@ mod tests {
         assert_eq!(
             problems(text),
             vec![
-                "4:16: gate 'g': '2026-02-30' is not a real date",
-                "5:32: gate 'g': a freeze ends before it starts",
+                "4:16: gate 'g': freeze from: '2026-02-30' is not a date written YYYY-MM-DD",
+                "5:32: gate 'g': freeze 2026-12-20..2026-12-01 ends before it starts",
+            ]
+        );
+    }
+
+    #[test]
+    fn gate_times_are_read_by_the_gate_parsers() {
+        let text = "gates:\n  g:\n    windows: [\"Mon 09:00-09:00\", \"mon-fri 09:00-17:00\", \"Mon 09:00-10:00 Mars/Base\"]\n    timeout: 0.5\n    after: {environment: x, soak: 30 minutes}\n";
+        assert_eq!(
+            problems(text),
+            vec![
+                "3:15: gate 'g': window 'Mon 09:00-09:00': the window is empty (expected e.g. 'Mon-Thu 09:00-16:00 Europe/London')",
+                "3:57: gate 'g': window 'Mon 09:00-10:00 Mars/Base': unknown time zone 'Mars/Base' (use an IANA name such as Europe/London) (expected e.g. 'Mon-Thu 09:00-16:00 Europe/London')",
+                "5:35: gate 'g': after.soak: '30 minutes' is not a duration such as 30m, 2h, 1h30m or 7d",
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_must_be_finite() {
+        let text = "components:\n  a: {metadata: {x: .inf, y: [1, .nan]}}\n";
+        assert_eq!(
+            problems(text),
+            vec![
+                "2:21: a number here must be finite (not .inf or .nan)",
+                "2:34: a number here must be finite (not .inf or .nan)",
             ]
         );
     }

@@ -142,6 +142,11 @@ pub struct Parsed<'a> {
 /// Most nodes a file may expand to through aliases, against "billion laughs" inputs.
 const MAX_NODES: usize = 5_000_000;
 
+/// Most bytes of text (scalars and keys) a file may expand to through aliases: one long
+/// string aliased many times is few nodes but many bytes, and every later step copies it.
+/// A 10,000-component model expands to about 2 MB.
+pub const MAX_EXPANDED_BYTES: usize = 32 * 1024 * 1024;
+
 /// Parses one YAML document. A syntax error stops parsing and is returned alone; duplicate
 /// keys are collected in [`Parsed::problems`].
 pub fn parse(text: &str) -> Result<Parsed<'_>, YamlError> {
@@ -201,6 +206,8 @@ struct Builder<'a> {
     root: Option<Node<'a>>,
     documents: usize,
     nodes: usize,
+    /// Bytes of scalar text so far, aliases expanded (see [`MAX_EXPANDED_BYTES`]).
+    bytes: usize,
     problems: Vec<YamlError>,
 }
 
@@ -226,11 +233,21 @@ impl<'a> Builder<'a> {
                     span: at,
                     message: "alias to an unknown anchor".into(),
                 })?;
-                self.nodes += count_nodes(&node);
+                self.nodes = self.nodes.saturating_add(count_nodes(&node));
                 if self.nodes > MAX_NODES {
                     return Err(YamlError {
                         span: at,
                         message: format!("aliases expand to more than {MAX_NODES} values"),
+                    });
+                }
+                self.bytes = self.bytes.saturating_add(count_bytes(&node));
+                if self.bytes > MAX_EXPANDED_BYTES {
+                    return Err(YamlError {
+                        span: at,
+                        message: format!(
+                            "aliases expand to more than {} MiB of text",
+                            MAX_EXPANDED_BYTES / (1024 * 1024)
+                        ),
                     });
                 }
                 // An alias keeps the anchored value's positions: errors inside point at the
@@ -238,6 +255,16 @@ impl<'a> Builder<'a> {
                 self.push_value(node, at, false)?;
             }
             Event::Scalar(text, style, anchor, tag) => {
+                self.bytes = self.bytes.saturating_add(text.len());
+                if self.bytes > MAX_EXPANDED_BYTES {
+                    return Err(YamlError {
+                        span: at,
+                        message: format!(
+                            "the file expands to more than {} MiB of text",
+                            MAX_EXPANDED_BYTES / (1024 * 1024)
+                        ),
+                    });
+                }
                 let value = resolve_scalar(text, style, tag.as_deref())
                     .map_err(|message| YamlError { span: at, message })?;
                 let plain = style == ScalarStyle::Plain && tag.is_none();
@@ -467,6 +494,19 @@ fn finish_map<'a>(
         }
     }
     entries
+}
+
+/// The bytes of text in a node: its strings and its keys (what later steps copy).
+fn count_bytes(node: &Node<'_>) -> usize {
+    match &node.value {
+        Value::Str(s) => s.len(),
+        Value::Seq(items) => items.iter().map(count_bytes).fold(0, usize::saturating_add),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|e| e.key.len().saturating_add(count_bytes(&e.value)))
+            .fold(0, usize::saturating_add),
+        _ => 8,
+    }
 }
 
 fn count_nodes(node: &Node<'_>) -> usize {

@@ -620,10 +620,9 @@ fn inline_policy(
     drop_in_group: Option<(String, Vec<String>)>,
     minimum: Option<u32>,
 ) -> Result<(RawPolicy, Extras), Failure> {
-    let value: serde_json::Value = serde_saphyr::from_str(text)
-        .map_err(|e| Failure::input("policy", format!("not valid YAML: {e}")))?;
-    let def: InlinePolicy = serde_json::from_value(value)
-        .map_err(|e| Failure::input("policy", format!("{e} (keys: approvers, approvals, exclude, windows, freezes, after, timeout, veto, wait)")))?;
+    // The model loader's reader: its alias and size limits, and one-line messages with the
+    // line and column inside the policy text.
+    let def: InlinePolicy = crate::config::from_input(text, "policy")?;
     let mut groups = groups_of(&def.approvers.0);
     if let Some(g) = drop_in_group {
         groups.push(g);
