@@ -301,6 +301,9 @@ fn a_denial_vetoes_and_exits_3() {
         "Request denied. Closing issue and failing workflow."
     );
     assert_eq!(fake.issue(n).1.as_deref(), Some("not_planned"));
+    // The veto ended the request: its row is a failure, not a wait.
+    assert!(run.summary.contains("| ❌ | no veto"), "{}", run.summary);
+    assert!(!run.summary.contains("⏳"), "{}", run.summary);
 }
 
 #[test]
@@ -394,7 +397,13 @@ fn tech_lead_and_product_need_two_distinct_people() {
         "{}",
         run.summary
     );
-    assert!(run.summary.contains("Gate `prod`"));
+    // Titled by the deciding policy (here inline), then the environment.
+    assert!(
+        run.summary
+            .contains("## Gate for `prod` (inline policy): ✅ approved"),
+        "{}",
+        run.summary
+    );
 }
 
 #[test]
@@ -428,8 +437,15 @@ gates:
     assert_eq!(logins(&run), vec!["dave", "alice"]);
     let (_, _, body) = fake.issue(n);
     assert!(
-        body.contains("Policy `prod`: 1 of `tech-leads`, 1 of `product`"),
+        body.contains("Policy `prod-approval`: 1 of `tech-leads`, 1 of `product`"),
         "{body}"
+    );
+    // The summary names the deciding policy, not only the environment.
+    assert!(
+        run.summary
+            .contains("## Gate `prod-approval` for `prod`: ✅ approved"),
+        "{}",
+        run.summary
     );
 }
 

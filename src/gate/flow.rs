@@ -244,8 +244,8 @@ impl Gate<'_> {
             ));
         }
         body.push_str(&format!(
-            "\n\nPolicy `{}`: {}. A reason may follow the keyword on the next lines. Edited comments do not count.",
-            self.name,
+            "\n\nPolicy {}: {}. A reason may follow the keyword on the next lines. Edited comments do not count.",
+            self.spec.policy_label(),
             rules.join(", ")
         ));
         if !self.spec.issue_body.is_empty() {
@@ -398,7 +398,7 @@ fn finish(gate: &Gate<'_>, o: Outputs<'_>, failure: Option<Failure>) -> Finish {
         "denied-by": denials,
         "rules": o.rows.iter().map(|r| serde_json::json!({"rule": r.rule, "held": r.mark == Mark::Held, "why": r.detail})).collect::<Vec<_>>(),
     }));
-    let title = format!("Gate `{}`", gate.name);
+    let title = gate.spec.summary_title();
     report.summary = Some(decide::summary(&title, &o.headline, &lines, o.eval, o.rows));
     Finish { report, failure }
 }

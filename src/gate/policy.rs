@@ -153,7 +153,12 @@ impl Evaluation {
     pub fn explain(&self) -> String {
         let mut md = String::new();
         for (rule, held, detail) in &self.rules {
-            let mark = if *held { "✅" } else { "⏳" };
+            // A denied request waits for nothing more: what does not hold has failed.
+            let mark = match (*held, self.standing) {
+                (true, _) => "✅",
+                (false, Standing::Denied) => "❌",
+                (false, _) => "⏳",
+            };
             let _ = writeln!(md, "| {mark} | {rule} | {detail} |");
         }
         md

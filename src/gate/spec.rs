@@ -129,6 +129,10 @@ pub struct After {
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub mode: Mode,
+    /// Where the policy came from: its name under `gates:`, or `None` for an inline policy
+    /// or the drop-in `approvers` input (see [`Spec::policy_label`]).
+    pub named_policy: Option<String>,
+    pub inline_policy: bool,
     pub secret: Option<String>,
     pub policy: RawPolicy,
     pub words: Words,
@@ -156,6 +160,31 @@ pub struct Spec {
     pub request_in_merge_request: bool,
     /// GitHub App credentials: ID, private key, installation ID.
     pub app: Option<(String, String, Option<String>)>,
+}
+
+impl Spec {
+    /// The deciding policy for people: `` `prod-approval` `` (a gate of `.shipgate.yml`),
+    /// `inline policy`, or `approvers input`.
+    pub fn policy_label(&self) -> String {
+        match &self.named_policy {
+            Some(name) => format!("`{name}`"),
+            None if self.inline_policy => "inline policy".into(),
+            None => "approvers input".into(),
+        }
+    }
+
+    /// The job summary's title: the deciding policy, then the environment.
+    pub fn summary_title(&self) -> String {
+        let env = self
+            .environment
+            .as_deref()
+            .map(|e| format!(" for `{e}`"))
+            .unwrap_or_default();
+        match &self.named_policy {
+            Some(name) => format!("Gate `{name}`{env}"),
+            None => format!("Gate{env} ({})", self.policy_label()),
+        }
+    }
 }
 
 /// A policy written inline in the `policy` input: the `gates:` entry format of
@@ -331,6 +360,12 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
     };
     let environment = input("environment", &args.environment);
     let (mut policy, extras) = policy_source(args, p, cwd, environment.as_deref())?;
+    let policy_text = input("policy", &args.policy);
+    let inline = policy_text
+        .as_deref()
+        .is_some_and(|t| t.contains('\n') || t.contains(':'));
+    let named_policy = (!inline && (policy_text.is_some() || policy.name != "approvers"))
+        .then(|| policy.name.clone());
 
     if let Some(text) = input("exclude", &args.exclude) {
         let more = parse_exclusions(&text).map_err(|e| Failure::input("exclude", e))?;
@@ -477,6 +512,8 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
 
     Ok(Spec {
         mode,
+        named_policy,
+        inline_policy: inline,
         secret: input("secret", &args.secret),
         policy,
         words: Words::new(&extra_approve, &extra_deny, reasons),
