@@ -301,6 +301,9 @@ fn a_denial_vetoes_and_exits_3() {
         "Request denied. Closing issue and failing workflow."
     );
     assert_eq!(fake.issue(n).1.as_deref(), Some("not_planned"));
+    // The veto ended the request: its row is a failure, not a wait.
+    assert!(run.summary.contains("| ❌ | no veto"), "{}", run.summary);
+    assert!(!run.summary.contains("⏳"), "{}", run.summary);
 }
 
 #[test]
@@ -394,7 +397,13 @@ fn tech_lead_and_product_need_two_distinct_people() {
         "{}",
         run.summary
     );
-    assert!(run.summary.contains("Gate `prod`"));
+    // Titled by the deciding policy (here inline), then the environment.
+    assert!(
+        run.summary
+            .contains("## Gate for `prod` (inline policy): ✅ approved"),
+        "{}",
+        run.summary
+    );
 }
 
 #[test]
@@ -428,8 +437,15 @@ gates:
     assert_eq!(logins(&run), vec!["dave", "alice"]);
     let (_, _, body) = fake.issue(n);
     assert!(
-        body.contains("Policy `prod`: 1 of `tech-leads`, 1 of `product`"),
+        body.contains("Policy `prod-approval`: 1 of `tech-leads`, 1 of `product`"),
         "{body}"
+    );
+    // The summary names the deciding policy, not only the environment.
+    assert!(
+        run.summary
+            .contains("## Gate `prod-approval` for `prod`: ✅ approved"),
+        "{}",
+        run.summary
     );
 }
 
@@ -1193,4 +1209,204 @@ fn a_wrong_app_id_is_an_api_failure_and_opens_nothing() {
         "{log:?}"
     );
     assert_nothing_leaks(&run, &fake, APP_KEY_PKCS1);
+}
+
+// ------------------------------------------------------------------ issue 9 items
+
+/// Every duration and count input is bounded: too large is exit 2 naming the input and the
+/// maximum, never a panic (exit 134) and never a request.
+#[test]
+fn huge_durations_and_counts_are_bad_input_naming_the_maximum() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case] = &[
+        (&[("timeout", "1e20")], "timeout", "maximum duration 365d"),
+        (&[("timeout", "99999999999999999999999d")], "timeout", "maximum duration 365d"),
+        (&[("wait-timer", "1e20")], "wait-timer", "maximum duration 365d"),
+        (&[("wait-timer", "366d")], "wait-timer", "maximum duration 365d"),
+        (
+            &[("after-environment", "staging"), ("after-soak", "1e20")],
+            "after-soak",
+            "maximum duration 365d",
+        ),
+        (&[("polling-interval-seconds", "1e20")], "polling-interval-seconds", "maximum 3600"),
+        (&[("polling-interval-seconds", "1e-300")], "polling-interval-seconds", "greater than 0"),
+        (&[("minimum-approvals", "99999999999")], "minimum-approvals", "maximum 1000"),
+        (&[("veto", "4294967296")], "veto", "maximum 1000"),
+        (
+            &[("policy", "approvers: {a: {users: [alice]}}\ntimeout: '1e20'\n")],
+            "policy",
+            "maximum duration 365d",
+        ),
+        (
+            &[("policy", "approvers: {a: {users: [alice]}}\nwait: 9999999d\n")],
+            "policy",
+            "maximum duration 365d",
+        ),
+        (
+            &[("policy", "approvers: {a: {users: [alice]}}\nafter: {environment: staging, soak: 400d}\n")],
+            "policy",
+            "maximum duration 365d",
+        ),
+        (
+            &[(
+                "policy",
+                "approvers: {a: {users: [alice]}}\napprovals: {any_of: [{group: a, min: 4000000000}]}\n",
+            )],
+            "policy",
+            "maximum 1000",
+        ),
+    ];
+    for (inputs, name, message) in cases {
+        let mut action = gate(&fake, dir.path()).input("approvers", "alice,bob");
+        for (k, v) in *inputs {
+            action = action.input(k, v);
+        }
+        let run = action.run();
+        assert_eq!(run.code, 2, "{inputs:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains(name), "{inputs:?}: {}", run.stdout);
+        assert!(run.stdout.contains(message), "{inputs:?}: {}", run.stdout);
+    }
+    // A named gate in .shipgate.yml is bounded the same way, and the message names the key.
+    std::fs::write(
+        dir.path().join(".shipgate.yml"),
+        "version: 1
+tiers: [stable]
+environments:
+  - name: prod
+    gate: slow
+approvers:
+  leads: { users: [alice] }
+gates:
+  slow:
+    approvals: { all_of: [ { group: leads } ] }
+    timeout: 999999d
+",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    let run = gate(&fake, dir.path()).input("environment", "prod").run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("gate 'slow'")
+            && run
+                .stdout
+                .contains("timeout: '999999d' is longer than the maximum duration 365d"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(fake.issue_count(), 0);
+}
+
+const STAGGER_CONFIG: &str = "version: 1
+tiers: [stable]
+environments:
+  - name: staging
+  - name: eu
+    gate: stagger
+  - name: us
+    gate: quorum-free
+  - name: prod
+    gate: prod-approval
+approvers:
+  leads: { users: [alice] }
+  product: { users: [dave] }
+  sre: { users: [erin, frank] }
+gates:
+  stagger:
+    after: { environment: staging, soak: 30m }
+  quorum-free:
+    approvals: { min_total: 0 }
+    wait: 10m
+  prod-approval:
+    approvals: { all_of: [ { group: leads } ] }
+";
+
+fn config_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".shipgate.yml"), STAGGER_CONFIG).unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    dir
+}
+
+/// A soak-only gate (the multi-region stagger) passes once the soak has run, and opens no
+/// request: nobody needs to approve.
+#[test]
+fn a_soak_only_gate_passes_without_a_request() {
+    let fake = GithubFake::start_at(REPO, Some("2026-03-08T06:50:00Z"), 600.0);
+    fake.add_deployment("staging", "abc123", &[("success", "2026-03-08T06:30:00Z")]);
+    let dir = config_dir();
+    let run = gate(&fake, dir.path())
+        .env("SHIPGATE_NOW", "2026-03-08T06:50:00Z")
+        .env("SHIPGATE_TIME_SCALE", "600")
+        .input("environment", "eu")
+        .input("timeout", "2h")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.get("approval-status"), "approved");
+    assert_eq!(
+        fake.issue_count(),
+        0,
+        "no request for a gate that asks nobody"
+    );
+    assert!(
+        fake.now().as_str() >= "2026-03-08T07:00:00Z",
+        "{}",
+        fake.now()
+    );
+    assert!(
+        run.summary.contains("after `staging` for 30m"),
+        "{}",
+        run.summary
+    );
+    assert!(run.summary.contains("none needed"), "{}", run.summary);
+}
+
+/// `min_total: 0` with a wait timer: passes when the timer ends, without a request.
+#[test]
+fn a_timer_only_gate_passes_when_the_timer_ends() {
+    let fake = GithubFake::start_at(REPO, Some("2026-03-02T10:00:00Z"), 600.0);
+    let dir = config_dir();
+    let run = gate(&fake, dir.path())
+        .env("SHIPGATE_NOW", "2026-03-02T10:00:00Z")
+        .env("SHIPGATE_TIME_SCALE", "600")
+        .input("environment", "us")
+        .input("timeout", "1h")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.get("approval-status"), "approved");
+    assert_eq!(fake.issue_count(), 0);
+    assert!(
+        fake.now().as_str() >= "2026-03-02T10:10:00Z",
+        "{}",
+        fake.now()
+    );
+    assert!(run.summary.contains("wait timer 10m"), "{}", run.summary);
+    // Inline, the same: no approvers, only a soak.
+    fake.add_deployment("staging", "abc123", &[("success", "2026-03-01T10:00:00Z")]);
+    let run = gate(&fake, dir.path())
+        .input("policy", "after: { environment: staging, soak: 1h }\n")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(fake.issue_count(), 0);
+}
+
+/// The request is assigned to (and names) only the deciding policy's approvers, not every
+/// approver group of `.shipgate.yml`.
+#[test]
+fn the_request_asks_only_the_policys_approvers() {
+    let fake = GithubFake::start(REPO);
+    let dir = config_dir();
+    let run = spawn(gate(&fake, dir.path()).input("environment", "prod"));
+    let n = fake.wait_for_request(WAIT);
+    assert_eq!(fake.assignees(n), vec!["alice"]);
+    let (_, _, body) = fake.issue(n);
+    assert!(body.contains("Required approvers: [alice]"), "{body}");
+    fake.comment(n, "erin", "approve");
+    fake.comment(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(logins(&run), vec!["alice"]);
+    assert!(run.summary.contains("not an approver"), "{}", run.summary);
 }

@@ -191,3 +191,41 @@ fn groups_need_a_token() {
         run.stderr
     );
 }
+
+/// An approve job with its own `needs:` that leaves out gate-initiator does not get
+/// SHIPGATE_INITIATOR: the error says exactly what to add.
+#[test]
+fn a_missing_initiator_record_says_to_add_gate_initiator_to_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = Action::gitlab("gate", dir.path())
+        .env("CI_PIPELINE_ID", "900")
+        .env("CI_COMMIT_SHA", "abc123")
+        .env("CI_JOB_NAME", "approve-lead")
+        .env("GITLAB_USER_LOGIN", "alice")
+        .input("mode", "gitlab-approve")
+        .input("policy", POLICY)
+        .run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let log = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        log.contains("extends: .shipgate-gate-initiator")
+            && log.contains("needs: [gate-initiator, ...]"),
+        "{log}"
+    );
+    assert!(!dir.path().join("shipgate-approvals").exists());
+}
+
+/// A gate that asks nobody passes in the gate job on its time rules alone.
+#[test]
+fn a_gate_with_no_approvers_passes_on_its_time_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = job(dir.path(), "gitlab-jobs", "gate", "erin")
+        .input("policy", "wait: 10m\n")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        dotenv(dir.path()).contains("SHIPGATE_approval_status=approved"),
+        "{}",
+        dotenv(dir.path())
+    );
+}

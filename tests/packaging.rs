@@ -322,6 +322,14 @@ fn umbrella_action_declares_command_and_every_verbs_flags() {
         serde_json::json!(["${{ inputs.command }}"])
     );
     assert_eq!(action["inputs"]["command"]["required"], true);
+    // The `command` description names every verb the umbrella runs.
+    let command = action["inputs"]["command"]["description"].as_str().unwrap();
+    for verb in verbs().iter().filter(|v| *v != "config" && *v != "help") {
+        assert!(
+            command.contains(&format!("`{verb}`")),
+            "action.yml: the command input's description does not name `{verb}`: {command}"
+        );
+    }
     // A shared input behaves the same whichever action the user picks.
     let verb_action = project_yaml("actions/detect-changes/action.yml");
     for (name, spec) in verb_action["inputs"].as_object().unwrap() {

@@ -192,14 +192,17 @@ pub struct ApproverGroupDef {
     pub teams: Vec<String>,
 }
 
-/// A gate policy: what must hold before a deployment to an environment proceeds.
+/// A gate policy: what must hold before a deployment to an environment proceeds. A gate
+/// with no `approvals` (or `min_total: 0` and no rules) asks nobody: it passes once its
+/// time rules (windows, freezes, `after`, `wait`) hold.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)] // the gate verb reads these; the format is fixed now so files validate early
 pub struct GateDef {
     /// A note for people reading the file.
     pub description: Option<String>,
-    /// Who must approve.
+    /// Who must approve: the approver groups its rules name (with only `min_total`, any
+    /// approver group). Omit it for a gate that needs no human approval.
     #[serde(default)]
     pub approvals: ApprovalsDef,
     /// People whose approval does not count.
@@ -213,8 +216,36 @@ pub struct GateDef {
     pub freezes: Vec<FreezeDef>,
     /// Another environment that must have the same version first, for at least a soak time.
     pub after: Option<AfterDef>,
-    /// How long to wait for approvals before giving up (e.g. `24h`).
+    /// How long to wait for approvals before giving up (e.g. `24h`, at most `365d`).
     pub timeout: Option<Duration>,
+    /// A wait timer: the gate cannot pass until this long after the request (e.g. `30m`).
+    pub wait: Option<Duration>,
+    /// How denials end the request: `any` (default: one eligible denial), `never`, a number
+    /// N (N distinct eligible denials), or a list of approver groups (one denial from a
+    /// member of any of them).
+    pub veto: Option<VetoDef>,
+}
+
+/// How denials end a request.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum VetoDef {
+    /// This many distinct eligible people must deny.
+    Quorum(#[schemars(range(min = 1, max = 1000))] u32),
+    /// `any` or `never`.
+    Word(VetoWord),
+    /// A denial from a member of one of these approver groups ends the request.
+    Groups(Vec<Name>),
+}
+
+/// `any` (one eligible denial ends the request) or `never` (denials are only recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum VetoWord {
+    /// One denial from an eligible person who has not approved ends the request.
+    Any,
+    /// Denials are recorded but never end the request.
+    Never,
 }
 
 /// Approval rules: every `all_of` rule must hold, at least one `any_of` rule must hold (when
@@ -229,7 +260,8 @@ pub struct ApprovalsDef {
     /// Rules of which at least one must hold.
     #[serde(default)]
     pub any_of: Vec<RuleDef>,
-    /// The least number of distinct approvers in total.
+    /// The least number of distinct approvers in total (at most 1000).
+    #[schemars(range(max = 1000))]
     pub min_total: Option<u32>,
 }
 
@@ -240,9 +272,9 @@ pub struct ApprovalsDef {
 pub struct RuleDef {
     /// An approver group (a name under `approvers`).
     pub group: Name,
-    /// How many of its members must approve (default 1).
+    /// How many of its members must approve (default 1, at most 1000).
     #[serde(default = "one")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 1000))]
     pub min: u32,
 }
 

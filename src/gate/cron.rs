@@ -73,7 +73,11 @@ fn field(text: &str, lo: u32, hi: u32, names: &[&str], name_base: u32) -> Result
         let mut v = a;
         while v <= b {
             bits |= 1 << v;
-            v += step;
+            // A step from the API may be anything: past the end is the end.
+            match v.checked_add(step) {
+                Some(next) => v = next,
+                None => break,
+            }
         }
     }
     Ok(bits)
@@ -227,6 +231,8 @@ mod tests {
         assert!(Cron::parse("0 0 * *").unwrap_err().contains("five fields"));
         assert!(Cron::parse("61 0 * * *").unwrap_err().contains("'61'"));
         assert!(Cron::parse("0 0 * * fry").is_err());
+        // A huge step ends the range instead of overflowing (and looping).
+        assert_eq!(Cron::parse("5/4294967295 * * * *").unwrap().minutes, 1 << 5);
         assert!(Cron::parse("0 5-1 * * *")
             .unwrap_err()
             .contains("backwards"));

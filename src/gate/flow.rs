@@ -20,6 +20,8 @@ use crate::platform::{Platform, Report};
 
 /// The longest pause between polls while nothing changes.
 pub const MAX_INTERVAL: Duration = Duration::from_secs(60);
+/// The longest pause after a failed poll, whatever the server's `retry-after` says.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(3600);
 /// Consecutive failed polls tolerated before the gate gives up (exit 1).
 const MAX_POLL_ERRORS: u32 = 5;
 
@@ -242,8 +244,8 @@ impl Gate<'_> {
             ));
         }
         body.push_str(&format!(
-            "\n\nPolicy `{}`: {}. A reason may follow the keyword on the next lines. Edited comments do not count.",
-            self.name,
+            "\n\nPolicy {}: {}. A reason may follow the keyword on the next lines. Edited comments do not count.",
+            self.spec.policy_label(),
             rules.join(", ")
         ));
         if !self.spec.issue_body.is_empty() {
@@ -396,7 +398,7 @@ fn finish(gate: &Gate<'_>, o: Outputs<'_>, failure: Option<Failure>) -> Finish {
         "denied-by": denials,
         "rules": o.rows.iter().map(|r| serde_json::json!({"rule": r.rule, "held": r.mark == Mark::Held, "why": r.detail})).collect::<Vec<_>>(),
     }));
-    let title = format!("Gate `{}`", gate.name);
+    let title = gate.spec.summary_title();
     report.summary = Some(decide::summary(&title, &o.headline, &lines, o.eval, o.rows));
     Finish { report, failure }
 }
@@ -473,6 +475,9 @@ async fn request_and_wait<F: Forge>(
         };
         return Ok(finish(gate, o, None));
     }
+    if !gate.policy.needs_approval() {
+        return without_request(gate, forge, p).await;
+    }
     let (request, requested) = gate.find_or_create(forge, p).await?;
     if spec.mode == Mode::Request {
         let rows = gate.rows(forge, Some(requested), now);
@@ -487,6 +492,80 @@ async fn request_and_wait<F: Forge>(
         return Ok(finish(gate, o, None));
     }
     wait(gate, forge, p, request, requested).await
+}
+
+/// A gate that asks nobody (a soak-only or timer-only policy): no request is opened. The
+/// wait timer counts from the start of the gate. Blocking mode waits for the timers (up to
+/// `timeout`); request mode cannot wait, so a running timer blocks with the instant to
+/// retry at.
+async fn without_request<F: Forge>(
+    gate: &Gate<'_>,
+    forge: &mut F,
+    p: &mut Platform,
+) -> Result<Finish, Failure> {
+    let spec = gate.spec;
+    let clock = gate.clock;
+    let started = clock.now();
+    let deadline = spec.timeout.map(|t| add(started, t));
+    let eval = policy::evaluate(&gate.policy, &spec.words, &[], started);
+    p.info("The policy needs no approval: no request is opened; the time rules decide.");
+    let mut progress = Progress::for_platform(p, started);
+    loop {
+        let now = clock.now();
+        let mut rows = gate.rows(forge, Some(started), now);
+        let mut outcome = decide::decide(Some(&eval), &rows);
+        if let (Outcome::Pending(at), Mode::Request) = (outcome, spec.mode) {
+            rows.push(Row {
+                mark: Mark::Failed,
+                rule: "no wait in request mode".into(),
+                detail: match at {
+                    Some(t) => format!(
+                        "a timer runs until {t}; run the gate again then, or use mode blocking"
+                    ),
+                    None => "a rule is still pending; run the gate again later".into(),
+                },
+            });
+            outcome = Outcome::Blocked;
+        }
+        if !matches!(outcome, Outcome::Pending(_)) {
+            progress.finish();
+            let failure = failure_for(spec, outcome, &rows, Some(&eval));
+            let o = Outputs {
+                request: None,
+                status: outcome.status(),
+                eval: Some(&eval),
+                rows: &rows,
+                lines: vec!["No approval needed: no request was opened.".into()],
+                headline: headline(outcome),
+            };
+            return Ok(finish(gate, o, failure));
+        }
+        if let Some(end) = deadline.filter(|end| now >= *end) {
+            progress.finish();
+            let t = format_duration(spec.timeout.unwrap_or_default());
+            let o = Outputs {
+                request: None,
+                status: "timed-out",
+                eval: Some(&eval),
+                rows: &rows,
+                lines: vec![format!("Timed out after {t} (at {end}).")],
+                headline: "⌛ timed out".into(),
+            };
+            return Ok(finish(
+                gate,
+                o,
+                Some(Failure::Timeout(format!(
+                    "the time rules did not hold within {t}"
+                ))),
+            ));
+        }
+        progress.update(&status_text(&eval, &rows), now);
+        let mut pause = MAX_INTERVAL;
+        for limit in [deadline, pending_until(&rows)].into_iter().flatten() {
+            pause = pause.min(until(now, limit).max(Duration::from_millis(1)));
+        }
+        progress.sleep(clock, pause).await;
+    }
 }
 
 /// The blocking wait loop.
@@ -596,15 +675,16 @@ async fn wait<F: Forge>(
             }
             Err(e) => {
                 errors += 1;
+                // The server's hint is API-controlled: bounded, and never multiplied past it.
                 let wait = match e.downcast_ref::<RateLimited>() {
-                    Some(r) => {
-                        r.wait
-                            .unwrap_or(Duration::from_secs(60))
-                            .max(Duration::from_secs(60))
-                            * errors
-                    }
-                    None => interval * errors,
-                };
+                    Some(r) => r
+                        .wait
+                        .unwrap_or(Duration::from_secs(60))
+                        .clamp(Duration::from_secs(60), MAX_RETRY_WAIT)
+                        .saturating_mul(errors),
+                    None => interval.saturating_mul(errors),
+                }
+                .min(MAX_RETRY_WAIT);
                 if errors > MAX_POLL_ERRORS {
                     return Err(Failure::Operational(
                         e.context(format!("{MAX_POLL_ERRORS} polls in a row failed")),

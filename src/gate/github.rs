@@ -654,6 +654,7 @@ fn quota_pause(q: crate::forge::github_gate::Quota, clock: &Clock) -> Option<Dur
     if remaining > 20 {
         return None;
     }
-    let now = clock.now().as_second().max(0) as u64;
-    Some(Duration::from_secs(reset.saturating_sub(now) + 1).min(Duration::from_secs(3600)))
+    let now = u64::try_from(clock.now().as_second()).unwrap_or(0);
+    let secs = reset.saturating_sub(now).saturating_add(1);
+    Some(Duration::from_secs(secs).min(Duration::from_secs(3600)))
 }

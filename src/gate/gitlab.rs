@@ -71,7 +71,7 @@ fn policy_of(raw: &RawPolicy, initiator: Option<&str>) -> Result<Policy, Failure
             (Exclusion::Initiator, None) => {
                 return Err(Failure::input(
                     "exclude",
-                    "excluding the initiator needs SHIPGATE_INITIATOR (the template's .shipgate-gate-initiator job records it)",
+                    "excluding the initiator needs SHIPGATE_INITIATOR, which is not set: add a job `gate-initiator: { extends: .shipgate-gate-initiator }`, and when this job has its own `needs:`, list it there too (`needs: [gate-initiator, ...]`): a job with `needs:` gets dotenv variables only from the jobs it lists",
                 ))
             }
             // Commit and MR authors need the API; re-runs of manual jobs record the re-runner.
@@ -295,12 +295,8 @@ fn count(
         Outcome::Denied => "❌ denied",
         _ => "🚫 blocked",
     };
-    let name = spec
-        .environment
-        .clone()
-        .unwrap_or_else(|| spec.policy.name.clone());
     report.summary = Some(decide::summary(
-        &format!("Gate `{name}`"),
+        &spec.summary_title(),
         headline,
         &lines,
         Some(&eval),

@@ -91,6 +91,12 @@ impl Policy {
         self.groups.iter().position(|g| g.name == name)
     }
 
+    /// False when the policy is met without anyone approving (no rules, `min_total` 0):
+    /// a soak-only or timer-only gate, which opens no request.
+    pub fn needs_approval(&self) -> bool {
+        satisfied(self, &[]).is_none()
+    }
+
     /// Every eligible login (members of any group, minus exclusions), sorted.
     pub fn eligible(&self) -> BTreeSet<String> {
         self.groups
@@ -147,7 +153,12 @@ impl Evaluation {
     pub fn explain(&self) -> String {
         let mut md = String::new();
         for (rule, held, detail) in &self.rules {
-            let mark = if *held { "✅" } else { "⏳" };
+            // A denied request waits for nothing more: what does not hold has failed.
+            let mark = match (*held, self.standing) {
+                (true, _) => "✅",
+                (false, Standing::Denied) => "❌",
+                (false, _) => "⏳",
+            };
             let _ = writeln!(md, "| {mark} | {rule} | {detail} |");
         }
         md
@@ -171,6 +182,12 @@ pub fn evaluate(
         ignored: Vec::new(),
         rules: Vec::new(),
     };
+    if !policy.needs_approval() {
+        // Nobody needs to approve: only the time rules decide.
+        eval.standing = Standing::Approved;
+        eval.rules = explain_rules(policy, &eval);
+        return eval;
+    }
     for comment in ordered {
         let Some((verdict, reason)) = words.classify(&comment.body) else {
             continue;
@@ -346,6 +363,13 @@ fn logins(list: &[Decision]) -> String {
 }
 
 fn explain_rules(policy: &Policy, eval: &Evaluation) -> Vec<(String, bool, String)> {
+    if !policy.needs_approval() {
+        return vec![(
+            "approvals".into(),
+            true,
+            "none needed: the policy asks nobody, only its time rules decide".into(),
+        )];
+    }
     let mut rows = Vec::new();
     let approved_by = |group: &str| -> Vec<Decision> {
         let Some(g) = policy.group_index(group) else {

@@ -233,7 +233,9 @@ impl<W: Write> Progress<W> {
                 left if left.is_zero() => " · polling".to_string(),
                 left => format!(
                     " · next poll in {}",
-                    format_duration(Duration::from_secs(left.as_millis().div_ceil(1000) as u64))
+                    format_duration(Duration::from_secs(
+                        u64::try_from(left.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)
+                    ))
                 ),
             },
             None => String::new(),

@@ -15,9 +15,9 @@ use super::words::{split_list, Words, DEFAULT_APPROVE, DEFAULT_DENY};
 use crate::cli::gate::Args;
 use crate::config::schema::Exclusion;
 use crate::config::schema::{
-    AfterDef, ApprovalsDef, ApproverGroupDef, FreezeDef, NamedMap, RuleDef,
+    AfterDef, ApprovalsDef, ApproverGroupDef, FreezeDef, NamedMap, RuleDef, VetoDef, VetoWord,
 };
-use crate::error::Failure;
+use crate::error::{quote, Failure};
 use crate::platform::Platform;
 
 /// How the gate runs.
@@ -38,6 +38,9 @@ pub enum MinTotal {
     All,
     /// At least this many distinct people.
     AtLeast(u32),
+    /// Not given, and no group rules: one approval when the policy names anyone who may
+    /// approve, none (no human approval: only the time rules decide) when it names nobody.
+    Default,
 }
 
 /// The policy before teams are expanded: group name → entries (users, `org/team`, or a
@@ -77,15 +80,35 @@ impl RawPolicy {
             veto: self.veto.clone(),
             excluded,
         };
-        let eligible = policy.eligible().len() as u32;
+        for (rule, min) in self.all_of.iter().chain(self.any_of.iter()) {
+            if *min > MAX_APPROVALS {
+                return Err(Failure::input(
+                    "policy",
+                    format!("the rule for group {} asks for {min} approvals, more than the maximum {MAX_APPROVALS}", quote(rule)),
+                ));
+            }
+        }
+        let eligible = u32::try_from(policy.eligible().len()).unwrap_or(u32::MAX);
         policy.min_total = match self.min_total {
             MinTotal::All => eligible,
+            MinTotal::AtLeast(n) if n > MAX_APPROVALS => {
+                return Err(Failure::input(
+                    "minimum-approvals",
+                    format!("{n} approvals is more than the maximum {MAX_APPROVALS}"),
+                ))
+            }
             MinTotal::AtLeast(n) => n,
+            // Anyone who may approve means one approval; no approvers, no human approval.
+            MinTotal::Default if policy.groups.iter().any(|g| !g.members.is_empty()) => 1,
+            MinTotal::Default => 0,
         };
-        let needed = policy
-            .min_total
-            .max(policy.all_of.iter().map(|r| r.min).sum());
-        if needed > eligible || eligible == 0 {
+        let all_of: u64 = policy.all_of.iter().map(|r| u64::from(r.min)).sum();
+        let cheapest_any = policy.any_of.iter().map(|r| u64::from(r.min)).min();
+        let needed = u64::from(policy.min_total).max(all_of + cheapest_any.unwrap_or(0));
+        // "Every approver" over nobody is a policy no one can meet, not one that needs no one.
+        let all_of_nobody = self.min_total == MinTotal::All && eligible == 0;
+        if needed > u64::from(eligible) || all_of_nobody {
+            let needed = needed.max(1);
             return Err(Failure::input(
                 "minimum-approvals",
                 format!("the policy needs {needed} approval(s) but only {eligible} eligible approver(s) remain after exclusions"),
@@ -106,6 +129,10 @@ pub struct After {
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub mode: Mode,
+    /// Where the policy came from: its name under `gates:`, or `None` for an inline policy
+    /// or the drop-in `approvers` input (see [`Spec::policy_label`]).
+    pub named_policy: Option<String>,
+    pub inline_policy: bool,
     pub secret: Option<String>,
     pub policy: RawPolicy,
     pub words: Words,
@@ -133,6 +160,31 @@ pub struct Spec {
     pub request_in_merge_request: bool,
     /// GitHub App credentials: ID, private key, installation ID.
     pub app: Option<(String, String, Option<String>)>,
+}
+
+impl Spec {
+    /// The deciding policy for people: `` `prod-approval` `` (a gate of `.shipgate.yml`),
+    /// `inline policy`, or `approvers input`.
+    pub fn policy_label(&self) -> String {
+        match &self.named_policy {
+            Some(name) => format!("`{name}`"),
+            None if self.inline_policy => "inline policy".into(),
+            None => "approvers input".into(),
+        }
+    }
+
+    /// The job summary's title: the deciding policy, then the environment.
+    pub fn summary_title(&self) -> String {
+        let env = self
+            .environment
+            .as_deref()
+            .map(|e| format!(" for `{e}`"))
+            .unwrap_or_default();
+        match &self.named_policy {
+            Some(name) => format!("Gate `{name}`{env}"),
+            None => format!("Gate{env} ({})", self.policy_label()),
+        }
+    }
 }
 
 /// A policy written inline in the `policy` input: the `gates:` entry format of
@@ -181,17 +233,57 @@ fn duration_input(
         .transpose()
 }
 
+/// The shortest and longest first pause between polls: shorter would hammer the API,
+/// longer is a typo (the gate backs off to a minute on its own).
+pub const MIN_POLL: Duration = Duration::from_millis(10);
+pub const MAX_POLL: Duration = Duration::from_secs(3600);
+
+/// The most approvals (or denials, for a veto quorum) a policy may ask for. No real review
+/// needs more; the bound keeps the matching of approvers to rules small.
+pub const MAX_APPROVALS: u32 = 1000;
+
+/// Parses `polling-interval-seconds`: seconds (fractions allowed), from [`MIN_POLL`] to
+/// [`MAX_POLL`].
+pub fn parse_poll(text: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!(
+            "{} is not a number of seconds greater than 0 (from {} up to the maximum {}, 1h)",
+            quote(text),
+            MIN_POLL.as_secs_f64(),
+            MAX_POLL.as_secs()
+        )
+    };
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= MIN_POLL.as_secs_f64() && s <= MAX_POLL.as_secs_f64() => {
+            Duration::try_from_secs_f64(s).map_err(|_| bad())
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// Parses a count of approvals: a whole number from 0 to [`MAX_APPROVALS`].
+pub fn parse_count(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n <= u64::from(MAX_APPROVALS) => Ok(n as u32),
+        Ok(_) => Err(format!(
+            "{} is more than the maximum {MAX_APPROVALS}",
+            quote(text)
+        )),
+        Err(_) => Err(format!("{} is not a whole number", quote(text))),
+    }
+}
+
 /// Parses `veto`: `any`, `never`/`none`, a number, or a comma list of group names.
 pub fn parse_veto(text: &str) -> Result<Veto, String> {
     let t = text.trim();
     match t.to_ascii_lowercase().as_str() {
         "" | "any" => Ok(Veto::Any),
         "never" | "none" | "false" => Ok(Veto::Never),
-        _ => match t.parse::<u32>() {
-            Ok(0) => Err("a veto quorum must be at least 1".into()),
-            Ok(n) => Ok(Veto::Quorum(n)),
-            Err(_) => Ok(Veto::Groups(split_list(t))),
+        _ if t.chars().all(|c| c.is_ascii_digit()) => match parse_count(t)? {
+            0 => Err("a veto quorum must be at least 1".into()),
+            n => Ok(Veto::Quorum(n)),
         },
+        _ => Ok(Veto::Groups(split_list(t))),
     }
 }
 
@@ -268,6 +360,12 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
     };
     let environment = input("environment", &args.environment);
     let (mut policy, extras) = policy_source(args, p, cwd, environment.as_deref())?;
+    let policy_text = input("policy", &args.policy);
+    let inline = policy_text
+        .as_deref()
+        .is_some_and(|t| t.contains('\n') || t.contains(':'));
+    let named_policy = (!inline && (policy_text.is_some() || policy.name != "approvers"))
+        .then(|| policy.name.clone());
 
     if let Some(text) = input("exclude", &args.exclude) {
         let more = parse_exclusions(&text).map_err(|e| Failure::input("exclude", e))?;
@@ -371,15 +469,7 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
 
     let poll = match input("polling-interval-seconds", &args.polling_interval_seconds) {
         None => Duration::from_secs(10),
-        Some(v) => match v.parse::<f64>() {
-            Ok(s) if s.is_finite() && s > 0.0 => Duration::from_secs_f64(s),
-            _ => {
-                return Err(Failure::input(
-                    "polling-interval-seconds",
-                    format!("'{v}' is not a number of seconds greater than 0"),
-                ))
-            }
-        },
+        Some(v) => parse_poll(&v).map_err(|e| Failure::input("polling-interval-seconds", e))?,
     };
     let issue_body = match input("issue-body-file-path", &args.issue_body_file_path) {
         Some(path) => std::fs::read_to_string(cwd.join(&path)).map_err(|e| {
@@ -422,6 +512,8 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
 
     Ok(Spec {
         mode,
+        named_policy,
+        inline_policy: inline,
         secret: input("secret", &args.secret),
         policy,
         words: Words::new(&extra_approve, &extra_deny, reasons),
@@ -503,11 +595,7 @@ fn policy_source(
     let approvers = p.input("approvers", args.approvers.as_deref());
     let minimum = p
         .input("minimum-approvals", args.minimum_approvals.as_deref())
-        .map(|v| {
-            v.parse::<u32>().map_err(|_| {
-                Failure::input("minimum-approvals", format!("'{v}' is not a whole number"))
-            })
-        })
+        .map(|v| parse_count(&v).map_err(|e| Failure::input("minimum-approvals", e)))
         .transpose()?;
     let drop_in_group = approvers
         .as_deref()
@@ -558,7 +646,16 @@ fn policy_source(
                 ),
             ));
         };
-        let mut groups = groups_of(config.approvers());
+        let veto = match &gate.veto {
+            None | Some(VetoDef::Word(VetoWord::Any)) => Veto::Any,
+            Some(VetoDef::Word(VetoWord::Never)) => Veto::Never,
+            Some(VetoDef::Quorum(n)) => parse_veto(&n.to_string())
+                .map_err(|e| gate_error(&name, &config.file, "veto", &e))?,
+            Some(VetoDef::Groups(g)) => Veto::Groups(g.iter().map(|n| n.0.clone()).collect()),
+        };
+        let min = gate.approvals.min_total.or(minimum);
+        let groups = policy_groups(config.approvers(), &gate.approvals, min, &veto);
+        let mut groups = groups_of(&groups);
         if let Some(g) = drop_in_group {
             groups.push(g);
         }
@@ -567,16 +664,29 @@ fn policy_source(
             groups,
             all_of: rules(&gate.approvals.all_of),
             any_of: rules(&gate.approvals.any_of),
-            min_total: min_total(gate.approvals.min_total.or(minimum), &gate.approvals),
-            veto: Veto::Any,
+            min_total: min_total(min, &gate.approvals),
+            veto,
             exclude: gate.exclude.clone(),
         };
+        let durations = [
+            ("timeout", &gate.timeout),
+            ("wait", &gate.wait),
+            (
+                "after.soak",
+                &gate.after.as_ref().and_then(|a| a.soak.clone()),
+            ),
+        ];
+        for (key, value) in durations {
+            if let Some(v) = value {
+                parse_duration(&v.0).map_err(|e| gate_error(&name, &config.file, key, &e))?;
+            }
+        }
         let extras = Extras {
             windows: gate.windows.iter().map(|w| w.0.clone()).collect(),
             freezes: gate.freezes.clone(),
             after: gate.after.clone(),
             timeout: gate.timeout.as_ref().map(|t| t.0.clone()),
-            wait: None,
+            wait: gate.wait.as_ref().map(|t| t.0.clone()),
         };
         return Ok((policy, extras));
     }
@@ -606,11 +716,52 @@ fn policy_source(
     ))
 }
 
-/// With group rules, `min_total` defaults to 0 (the rules decide); without any, to 1.
+/// A bad value in a named gate of the config, named by its key.
+fn gate_error(gate: &str, file: &str, key: &str, why: &str) -> Failure {
+    Failure::input(
+        "policy",
+        format!("gate {} in {file}: {key}: {why}", quote(gate)),
+    )
+}
+
+/// The approver groups of a named gate: the groups its rules and veto name. With only a
+/// `min_total` above 0, any approver group of the file; with no approvals at all, none
+/// (the gate asks nobody, and nobody is pinged).
+fn policy_groups(
+    all: &[(String, ApproverGroupDef)],
+    approvals: &ApprovalsDef,
+    min_total: Option<u32>,
+    veto: &Veto,
+) -> Vec<(String, ApproverGroupDef)> {
+    if approvals.all_of.is_empty() && approvals.any_of.is_empty() {
+        return match min_total {
+            Some(n) if n > 0 => all.to_vec(),
+            _ => Vec::new(),
+        };
+    }
+    let vetoers: &[String] = match veto {
+        Veto::Groups(g) => g,
+        _ => &[],
+    };
+    all.iter()
+        .filter(|(name, _)| {
+            approvals
+                .all_of
+                .iter()
+                .chain(approvals.any_of.iter())
+                .any(|r| &r.group.0 == name)
+                || vetoers.contains(name)
+        })
+        .cloned()
+        .collect()
+}
+
+/// With group rules, `min_total` defaults to 0 (the rules decide); without any, to one
+/// approval when the policy names approvers, and to none when it names nobody.
 fn min_total(min: Option<u32>, approvals: &ApprovalsDef) -> MinTotal {
     match min {
         Some(n) => MinTotal::AtLeast(n),
-        None if approvals.all_of.is_empty() && approvals.any_of.is_empty() => MinTotal::AtLeast(1),
+        None if approvals.all_of.is_empty() && approvals.any_of.is_empty() => MinTotal::Default,
         None => MinTotal::AtLeast(0),
     }
 }
@@ -681,7 +832,10 @@ fn check_groups(policy: &RawPolicy) -> Result<(), Failure> {
             ));
         }
     }
-    if policy.groups.iter().all(|(_, members)| members.is_empty()) {
+    let asks_people = !policy.all_of.is_empty()
+        || !policy.any_of.is_empty()
+        || matches!(policy.min_total, MinTotal::All | MinTotal::AtLeast(1..));
+    if asks_people && policy.groups.iter().all(|(_, members)| members.is_empty()) {
         return Err(Failure::input("approvers", "the policy names no approvers"));
     }
     Ok(())

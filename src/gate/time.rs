@@ -7,21 +7,42 @@ use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
+use crate::error::quote;
+
 pub use crate::clock::Clock;
 
+/// The longest duration any gate input, inline policy or `.shipgate.yml` gate may give
+/// (timeouts, wait timers, soak times): a year. Longer is a typo, and would overflow the
+/// clock arithmetic.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 86_400);
+
 /// Parses a duration such as `30m`, `2h`, `1h30m`, `7d`, `45s` or a plain number of
-/// seconds (fractions allowed: `0.5`).
+/// seconds (fractions allowed: `0.5`), at most [`MAX_DURATION`]. The error names the
+/// value (quoted, bounded) and the maximum.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
+    let bad = || {
+        format!(
+            "{} is not a duration such as 30m, 2h, 1h30m or 7d",
+            quote(text)
+        )
+    };
+    let too_long = || {
+        format!(
+            "{} is longer than the maximum duration {} (365 days)",
+            quote(text),
+            format_duration(MAX_DURATION)
+        )
+    };
     if let Ok(secs) = text.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
+        if !secs.is_finite() || secs < 0.0 {
+            return Err(bad());
         }
-        return Err(format!(
-            "'{text}' is not a duration such as 30m, 2h, 1h30m or 7d"
-        ));
+        if secs > MAX_DURATION.as_secs_f64() {
+            return Err(too_long());
+        }
+        return Duration::try_from_secs_f64(secs).map_err(|_| bad());
     }
-    let bad = || format!("'{text}' is not a duration such as 30m, 2h, 1h30m or 7d");
     let mut total = 0u64;
     let mut number = String::new();
     for c in text.chars() {
@@ -36,12 +57,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             'd' => 86_400,
             _ => return Err(bad()),
         };
-        let n: u64 = number.parse().map_err(|_| bad())?;
-        total = total.saturating_add(n.saturating_mul(unit));
+        if number.is_empty() {
+            return Err(bad());
+        }
+        // All digits: a parse failure here can only be an overflow.
+        let n: u64 = number.parse().map_err(|_| too_long())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|secs| total.checked_add(secs))
+            .ok_or_else(too_long)?;
         number.clear();
     }
     if !number.is_empty() || text.is_empty() {
         return Err(bad());
+    }
+    if total > MAX_DURATION.as_secs() {
+        return Err(too_long());
     }
     Ok(Duration::from_secs(total))
 }
@@ -78,8 +109,12 @@ pub fn zone(name: &str) -> Result<TimeZone, String> {
     if name.eq_ignore_ascii_case("utc") {
         return Ok(TimeZone::UTC);
     }
-    TimeZone::get(name)
-        .map_err(|_| format!("unknown time zone '{name}' (use an IANA name such as Europe/London)"))
+    TimeZone::get(name).map_err(|_| {
+        format!(
+            "unknown time zone {} (use an IANA name such as Europe/London)",
+            quote(name)
+        )
+    })
 }
 
 /// A weekly deployment window, e.g. `Mon-Thu 09:00-16:00 Europe/London`.
@@ -111,7 +146,10 @@ impl Window {
     /// start runs past midnight into the next day.
     pub fn parse(text: &str, default_tz: &str) -> Result<Window, String> {
         let bad = |why: &str| {
-            format!("window '{text}': {why} (expected e.g. 'Mon-Thu 09:00-16:00 Europe/London')")
+            format!(
+                "window {}: {why} (expected e.g. 'Mon-Thu 09:00-16:00 Europe/London')",
+                quote(text)
+            )
         };
         let mut parts = text.split_whitespace();
         let days_text = parts.next().ok_or_else(|| bad("empty"))?;
@@ -124,8 +162,8 @@ impl Window {
         for item in days_text.split(',') {
             let (a, b) = item.split_once('-').unwrap_or((item, item));
             let (a, b) = (
-                day_index(a).ok_or_else(|| bad(&format!("unknown day '{a}'")))?,
-                day_index(b).ok_or_else(|| bad(&format!("unknown day '{b}'")))?,
+                day_index(a).ok_or_else(|| bad(&format!("unknown day {}", quote(a))))?,
+                day_index(b).ok_or_else(|| bad(&format!("unknown day {}", quote(b))))?,
             );
             let mut d = a;
             loop {
@@ -137,8 +175,8 @@ impl Window {
             }
         }
         let (s, e) = range.split_once('-').ok_or_else(|| bad("no time range"))?;
-        let start = minutes(s).ok_or_else(|| bad(&format!("bad time '{s}'")))?;
-        let end = minutes(e).ok_or_else(|| bad(&format!("bad time '{e}'")))?;
+        let start = minutes(s).ok_or_else(|| bad(&format!("bad time {}", quote(s))))?;
+        let end = minutes(e).ok_or_else(|| bad(&format!("bad time {}", quote(e))))?;
         if start == end {
             return Err(bad("the window is empty"));
         }
@@ -193,7 +231,7 @@ impl Freeze {
         let date = |s: &str| {
             s.trim()
                 .parse::<Date>()
-                .map_err(|_| format!("'{s}' is not a date written YYYY-MM-DD"))
+                .map_err(|_| format!("{} is not a date written YYYY-MM-DD", quote(s)))
         };
         let (from, to) = (date(from)?, date(to)?);
         if to < from {
@@ -250,6 +288,19 @@ mod tests {
         assert!(parse_duration("30 minutes").is_err());
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("-1").is_err());
+        assert_eq!(parse_duration("365d"), Ok(MAX_DURATION));
+        for long in [
+            "1e20",
+            "366d",
+            "31536001",
+            "99999999999999999999s",
+            "18446744073709551615d",
+        ] {
+            let e = parse_duration(long).unwrap_err();
+            assert!(e.contains("maximum duration 365d"), "{long}: {e}");
+        }
+        assert!(parse_duration("inf").is_err());
+        assert!(parse_duration("NaN").is_err());
         assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
     }
 

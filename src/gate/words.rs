@@ -1,8 +1,6 @@
 //! Reading a decision out of a comment: manual-approval's words and whole-line matching,
 //! with custom words escaped (so `+1` and `:+1:` work) and an optional reason after line 1.
 
-use regex::Regex;
-
 /// manual-approval's default approval words.
 pub const DEFAULT_APPROVE: [&str; 4] = ["approved", "approve", "lgtm", "yes"];
 /// manual-approval's default denial words.
@@ -19,8 +17,9 @@ pub enum Verdict {
 /// matching a comment costs one pass of each over its first line.
 #[derive(Debug, Clone)]
 pub struct Words {
-    approve: Regex,
-    deny: Regex,
+    /// Lower-cased keywords.
+    approve: Vec<String>,
+    deny: Vec<String>,
     /// When true, lines after the keyword line are the reason; when false, the whole
     /// comment must be the keyword (manual-approval's rule).
     reasons: bool,
@@ -48,9 +47,9 @@ impl Words {
             Some(_) => return None,
             None => (body, ""),
         };
-        let verdict = if self.approve.is_match(first) {
+        let verdict = if is_keyword(&self.approve, first) {
             Verdict::Approve
-        } else if self.deny.is_match(first) {
+        } else if is_keyword(&self.deny, first) {
             Verdict::Deny
         } else {
             return None;
@@ -69,22 +68,24 @@ impl Words {
     }
 }
 
-fn compile(defaults: &[&str], extra: &[String]) -> Regex {
-    let alternatives: Vec<String> = defaults
+/// The default words plus the extra ones (trimmed, blanks dropped), lower-cased once.
+/// Compared as plain text, so any number of words of any characters works.
+fn compile(defaults: &[&str], extra: &[String]) -> Vec<String> {
+    defaults
         .iter()
-        .map(|w| regex::escape(w))
-        .chain(
-            extra
-                .iter()
-                .map(|w| w.trim())
-                .filter(|w| !w.is_empty())
-                .map(regex::escape),
-        )
-        .collect();
-    let pattern = format!(r"(?i)^(?:{})[.!:]*$", alternatives.join("|"));
-    // Every alternative is escaped, so the pattern always compiles; the fallback never
-    // matches anything rather than panicking.
-    Regex::new(&pattern).unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("static regex"))
+        .copied()
+        .chain(extra.iter().map(|w| w.trim()).filter(|w| !w.is_empty()))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// True when `line` is one of `words` (any case), followed only by `.`, `!` or `:`.
+fn is_keyword(words: &[String], line: &str) -> bool {
+    let line = line.to_lowercase();
+    words.iter().any(|w| {
+        line.strip_prefix(w.as_str())
+            .is_some_and(|rest| rest.chars().all(|c| matches!(c, '.' | '!' | ':')))
+    })
 }
 
 /// Splits a comma (or newline) separated list, trimming blanks and dropping empty items.
@@ -129,6 +130,19 @@ mod tests {
         let dot = Words::new(&["ok.go".into()], &[], true);
         assert_eq!(dot.classify("okXgo"), None);
         assert!(dot.classify("ok.go").is_some());
+    }
+
+    #[test]
+    fn a_huge_word_list_still_matches() {
+        // A regex of these would pass the regex size limit; the words must still work.
+        let many: Vec<String> = (0..200_000).map(|i| format!("ship-it-{i}")).collect();
+        let w = Words::new(&many, &[], true);
+        assert_eq!(
+            w.classify("SHIP-IT-199999!").map(|v| v.0),
+            Some(Verdict::Approve)
+        );
+        assert_eq!(w.classify("approve").map(|v| v.0), Some(Verdict::Approve));
+        assert_eq!(w.classify("deny").map(|v| v.0), Some(Verdict::Deny));
     }
 
     #[test]
