@@ -1,11 +1,12 @@
 //! What shipgate prints, as the runner reads it: user text (file names, error bodies) can
-//! never become a live workflow command on GitHub, and every line stays one line on every
-//! platform (GitHub, GitLab, local).
+//! never become a live workflow command on GitHub, every line stays one line on every
+//! platform (GitHub, GitLab, local), and a closed or broken stdout/stderr never changes a
+//! verb's exit code.
 
 mod common;
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use common::{bin, Action, TestRepo};
 use wiremock::matchers::method;
@@ -337,4 +338,133 @@ fn file_names_with_newlines_stay_on_one_line_everywhere() {
     assert!(stderr.contains("nl\\n::error::pwned"), "{stderr}");
     one_line(&stderr);
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+// ------------------------------------------------------------------ closed and broken pipes
+
+/// How the binary's stdout and stderr are connected.
+#[derive(Debug, Clone, Copy)]
+enum Sink {
+    /// A pipe whose reader is gone: every write fails with EPIPE.
+    Broken,
+    /// The descriptor is closed.
+    Closed,
+}
+
+/// Runs the binary with both stdout and stderr connected to `sink`; returns the exit code
+/// (a signal or an abort shows as its shell code, 128 + n).
+fn run_with(sink: Sink, cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    let mut cmd = match sink {
+        Sink::Broken => {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let mut cmd = Command::new(bin());
+            cmd.stdout(writer.try_clone().unwrap()).stderr(writer);
+            cmd
+        }
+        Sink::Closed => {
+            // `exec 1>&- 2>&-` closes both descriptors before the binary starts.
+            let mut cmd = Command::new("sh");
+            cmd.arg("-c")
+                .arg("exec \"$0\" \"$@\" 1>&- 2>&-")
+                .arg(bin())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            cmd
+        }
+    };
+    cmd.current_dir(cwd)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let status = cmd.status().unwrap();
+    status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+}
+
+/// A name, the environment, the arguments and the exit code the verb must give.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Vec<&'a str>, i32);
+
+#[test]
+fn a_closed_or_broken_stdout_and_stderr_keep_the_verbs_exit_code() {
+    let repo = hostile_repo();
+    let dir = repo.path();
+    let github: &[(&str, &str)] = &[("GITHUB_ACTIONS", "true")];
+    let gitlab: &[(&str, &str)] = &[("GITLAB_CI", "true")];
+    let detect = [
+        "detect-changes",
+        "--base",
+        "HEAD~1",
+        "--filters",
+        "all: ['*']",
+    ];
+    let cases: Vec<Case> = vec![
+        // Success paths: logs, results and help all go to the dead pipe.
+        ("local detect-changes", &[], detect.to_vec(), 0),
+        ("github detect-changes", github, detect.to_vec(), 0),
+        ("gitlab detect-changes", gitlab, detect.to_vec(), 0),
+        (
+            "local notify dry run",
+            &[],
+            vec![
+                "notify",
+                "--dry-run",
+                "--status",
+                "success",
+                "--targets",
+                "webhook",
+                "--webhook-url",
+                "https://hooks.example.com/x",
+            ],
+            0,
+        ),
+        ("help", &[], vec!["notify", "--help"], 0),
+        ("version", &[], vec!["--version"], 0),
+        // Error paths: the error line cannot be written, the code stays 2.
+        (
+            "local bad status",
+            &[],
+            vec!["notify", "--status", "bogus"],
+            2,
+        ),
+        (
+            "github bad status",
+            github,
+            vec!["notify", "--status", "bogus"],
+            2,
+        ),
+        (
+            "gitlab bad status",
+            gitlab,
+            vec!["notify", "--status", "bogus"],
+            2,
+        ),
+        (
+            "bad filter file",
+            &[],
+            vec!["detect-changes", "--filters", "all: ["],
+            2,
+        ),
+        ("usage error", &[], vec!["notify", "--no-such-flag"], 2),
+        (
+            "bad platform",
+            &[("SHIPGATE_PLATFORM", "mars")],
+            vec!["notify"],
+            2,
+        ),
+    ];
+    for sink in [Sink::Broken, Sink::Closed] {
+        for (name, env, args, want) in &cases {
+            let mut env = env.to_vec();
+            env.push(("SHIPGATE_NOW", "2026-11-22T12:00:00Z"));
+            let code = run_with(sink, dir, &env, args);
+            assert_eq!(code, *want, "{name} with a {sink:?} stdout and stderr");
+        }
+    }
 }
