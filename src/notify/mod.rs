@@ -686,12 +686,9 @@ fn dry_run(prepared: &[Prepared], ctx: &Context, platform: &mut Platform) -> Fin
         results.push(result_json(&p.target, State::DryRun, &intent(p, ctx)));
     }
     if platform.kind == Kind::Github {
-        // The summary goes to a file there; stdout gets it too, with workflow commands
-        // switched off so no line of a payload can be taken for one.
-        let token = crate::platform::github::random_hex();
-        platform.info(&format!("::stop-commands::{token}"));
-        platform.info(&text);
-        platform.info(&format!("::{token}::"));
+        // The summary goes to a file there; the log gets it too (the platform keeps any
+        // line of a payload from being taken for a workflow command).
+        platform.info_block(&text);
     }
     let mut report = Report::default();
     report.set("results", Value::Array(results.clone()).to_string());

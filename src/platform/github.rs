@@ -32,6 +32,14 @@ pub fn error_command(message: &str, location: Option<&Location>) -> String {
     }
 }
 
+/// True when `text` could hold a workflow command: the runner reads `::cmd::` at the start
+/// of any line after whitespace (and splits lines at a carriage return too), and the legacy
+/// `##[cmd]` anywhere in a line. Over-approximated: any `::` counts.
+pub fn may_command(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), b"::").is_some()
+        || memchr::memmem::find(text.as_bytes(), b"##[").is_some()
+}
+
 /// 32 random hex characters (from the OS; falls back to time and pid).
 pub fn random_hex() -> String {
     let mut bytes = [0u8; 16];
@@ -115,7 +123,7 @@ pub(super) fn finish(platform: &mut Platform, report: &Report) -> Result<(), Fai
         let summary = bound_summary(&platform.redact(summary));
         match platform.env_path("GITHUB_STEP_SUMMARY") {
             Some(path) => append_file(&path, summary.as_bytes())?,
-            None => platform.log_raw(&summary),
+            None => platform.info_block(&summary),
         }
     }
     if report.outputs.is_empty() {
@@ -134,7 +142,7 @@ pub(super) fn finish(platform: &mut Platform, report: &Report) -> Result<(), Fai
         None => {
             platform.warning("GITHUB_OUTPUT is not set: outputs are printed instead");
             let text = super::local::render_text(&report.outputs);
-            platform.log_raw(&text);
+            platform.info_block(&text);
             Ok(())
         }
     }

@@ -110,9 +110,9 @@ pub(super) fn finish(platform: &mut Platform, report: &Report) -> Result<(), Fai
         }
     }
     if let Some(summary) = &report.summary {
-        platform.info(summary);
+        platform.info_block(summary);
     }
-    platform.info(&super::local::render_text(&report.outputs));
+    platform.info_block(&super::local::render_text(&report.outputs));
     Ok(())
 }
 

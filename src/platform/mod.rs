@@ -75,9 +75,12 @@ impl Kind {
                 "github" => Ok(Kind::Github),
                 "gitlab" => Ok(Kind::Gitlab),
                 "local" => Ok(Kind::Local),
-                other => Err(Failure::input(
+                _ => Err(Failure::input(
                     "SHIPGATE_PLATFORM",
-                    format!("unknown platform '{other}' (expected github, gitlab or local)"),
+                    format!(
+                        "unknown platform {} (expected github, gitlab or local)",
+                        crate::error::quote(forced)
+                    ),
                 )),
             };
         }
@@ -141,6 +144,10 @@ pub struct Platform {
     secrets: Vec<String>,
     log: Box<dyn Write>,
     last_flush: std::time::Instant,
+    /// GitHub: the token of the `::stop-commands::` in force, while user text is printed.
+    stopped: Option<String>,
+    /// The last byte written to the log was not a newline (raw writes).
+    mid_line: bool,
 }
 
 impl Platform {
@@ -160,7 +167,12 @@ impl Platform {
                 std::io::stderr(),
             )),
         };
-        Ok(Platform {
+        Ok(Platform::with_log(kind, env, format, log))
+    }
+
+    /// A platform of a given kind writing its log to `log` (tests, tools).
+    pub fn with_log(kind: Kind, env: Env, format: OutputFormat, log: Box<dyn Write>) -> Self {
+        Platform {
             kind,
             env,
             format,
@@ -168,7 +180,9 @@ impl Platform {
             secrets: Vec::new(),
             log,
             last_flush: std::time::Instant::now(),
-        })
+            stopped: None,
+            mid_line: false,
+        }
     }
 
     /// Resolves an input: the flag if given, else `INPUT_<NAME>` (upper-cased, spaces to
@@ -207,7 +221,7 @@ impl Platform {
         }
         if self.kind == Kind::Github {
             let line = format!("::add-mask::{value}");
-            self.line(&line);
+            self.command(&line);
         }
         self.secrets.push(value.to_string());
         // Longest first, so a secret that contains another is redacted whole.
@@ -230,24 +244,37 @@ impl Platform {
         out
     }
 
-    /// Prints a plain log line.
+    /// Prints one log line of text, which may hold user text (file names, commit messages,
+    /// API answers): redacted, kept on one line (control characters escaped, at most
+    /// [`crate::error::LINE_MAX`] characters), and on GitHub never read as a workflow
+    /// command (see [`Platform::info_block`]).
     pub fn info(&mut self, line: &str) {
-        if self.secrets.iter().any(|s| line.contains(s.as_str())) {
-            let line = self.redact(line);
-            self.line(&line);
-        } else {
-            self.line(line);
-        }
+        let line = crate::error::one_line(&self.redact_cow(line));
+        self.text(&line);
     }
 
-    /// Prints a warning (an annotation on GitHub).
+    /// Prints text that is meant to span lines (a summary, a payload, the outputs): redacted,
+    /// with control characters other than newline and tab escaped (so no line can forge a
+    /// GitLab section or move the cursor), and on GitHub always inside a `::stop-commands::`
+    /// pause, so no line of it can be taken for a workflow command.
+    pub fn info_block(&mut self, text: &str) {
+        let text = escape_controls(&self.redact_cow(text)).into_owned();
+        if self.kind == Kind::Github && self.stopped.is_none() {
+            self.stop_commands();
+        }
+        self.text(text.trim_end_matches('\n'));
+    }
+
+    /// Prints a warning (an annotation on GitHub): redacted, one line, bounded.
     pub fn warning(&mut self, message: &str) {
-        let message = self.redact(message);
-        let line = match self.kind {
-            Kind::Github => format!("::warning::{}", github::escape_data(&message)),
-            _ => format!("warning: {message}"),
-        };
-        self.line(&line);
+        let message = crate::error::one_line(&self.redact_cow(message));
+        match self.kind {
+            Kind::Github => {
+                let line = format!("::warning::{}", github::escape_data(&message));
+                self.command(&line);
+            }
+            _ => self.text(&format!("warning: {message}")),
+        }
     }
 
     /// Reports a failure: one line per problem, an `::error::` annotation on GitHub (with
@@ -261,57 +288,74 @@ impl Platform {
                 Failure::Input { location, .. } => location.clone(),
                 _ => None,
             };
-            let line = match self.kind {
-                Kind::Github => github::error_command(&text, location.as_ref()),
-                _ => format!("error: {text}"),
-            };
-            self.error_line(&line);
+            // Display is one bounded line already; the location's file is user text too.
+            let text = crate::error::one_line(&text);
+            match self.kind {
+                Kind::Github => {
+                    let line = github::error_command(&text, location.as_ref());
+                    self.command(&line);
+                    self.flush();
+                }
+                _ => self.error_line(&format!("error: {text}")),
+            }
             if let Some(snippet) = leaf.snippet() {
-                let snippet = self.redact(snippet);
+                let snippet = escape_controls(&self.redact_cow(snippet)).into_owned();
                 match (self.kind, &location) {
                     (Kind::Local, _) => self.error_line(&snippet),
-                    (_, Some(loc)) => excerpts.push(format!("--> {loc}\n{snippet}")),
+                    (_, Some(loc)) => excerpts.push(format!(
+                        "--> {}\n{snippet}",
+                        crate::error::one_line(&loc.to_string())
+                    )),
                     (_, None) => excerpts.push(snippet),
                 }
             }
         }
         for excerpt in excerpts {
-            self.error_line(&excerpt);
+            match self.kind {
+                Kind::Github => {
+                    self.text(&excerpt);
+                    self.flush();
+                }
+                _ => self.error_line(&excerpt),
+            }
         }
     }
 
+    /// An error line on stderr (GitLab and local), so stdout stays machine-readable; the
+    /// buffered log goes first so the order on screen is the order of events.
     fn error_line(&mut self, line: &str) {
-        match self.kind {
-            Kind::Github => self.line(line),
-            // Errors go to stderr everywhere else, so stdout stays machine-readable; the
-            // buffered log goes first so the order on screen is the order of events.
-            _ => {
-                self.flush();
-                print_stderr(line);
-            }
-        }
         self.flush();
+        print_stderr(line);
     }
 
     /// Opens a collapsible log group (GitHub group, GitLab section); `end_group` closes it.
+    /// The name is redacted and kept on one line on every platform.
     pub fn group(&mut self, name: &str) {
-        let name = self.redact(name);
-        let line = match self.kind {
-            Kind::Github => format!("::group::{name}"),
-            Kind::Gitlab => gitlab::section_start(&name),
-            Kind::Local => format!("== {name}"),
-        };
-        self.line(&line);
+        let name = crate::error::one_line(&self.redact_cow(name));
+        match self.kind {
+            Kind::Github => {
+                let line = format!("::group::{}", github::escape_data(&name));
+                self.command(&line);
+            }
+            Kind::Gitlab => {
+                let line = gitlab::section_start(&name);
+                self.text(&line);
+            }
+            Kind::Local => self.text(&format!("== {name}")),
+        }
     }
 
-    /// Closes the group opened by [`Platform::group`].
+    /// Closes the group opened by [`Platform::group`] (called with the same name).
     pub fn end_group(&mut self, name: &str) {
-        let line = match self.kind {
-            Kind::Github => "::endgroup::".to_string(),
-            Kind::Gitlab => gitlab::section_end(name),
-            Kind::Local => return,
-        };
-        self.line(&line);
+        match self.kind {
+            Kind::Github => self.command("::endgroup::"),
+            Kind::Gitlab => {
+                let name = crate::error::one_line(&self.redact_cow(name));
+                let line = gitlab::section_end(&name);
+                self.text(&line);
+            }
+            Kind::Local => {}
+        }
     }
 
     /// Writes every result of the run at once: outputs, summary, artifacts, extra files.
@@ -338,9 +382,49 @@ impl Platform {
         self.env.get(name).map(PathBuf::from)
     }
 
-    /// Writes one log line; flushes when the last flush is over 100 ms old.
-    fn line(&mut self, line: &str) {
-        let _ = writeln!(self.log, "{line}");
+    /// Writes one of shipgate's own workflow commands (GitHub): on a line of its own, after
+    /// ending any `::stop-commands::` pause, so the runner reads it.
+    fn command(&mut self, line: &str) {
+        if self.mid_line {
+            self.write_log("\n");
+        }
+        if let Some(token) = self.stopped.take() {
+            self.write_log(&format!("::{token}::\n"));
+        }
+        self.write_log(line);
+        self.write_log("\n");
+    }
+
+    /// Writes text (one line or several, already redacted and escaped). On GitHub, text
+    /// that could hold a workflow command (a `::` anywhere, as a line may start with it
+    /// after whitespace or a carriage return; the legacy `##[` anywhere) is written inside
+    /// a `::stop-commands::<random token>` pause, which lasts until shipgate's next own
+    /// command; other text is written as it is, so ordinary logs read as before.
+    fn text(&mut self, text: &str) {
+        if self.kind == Kind::Github && self.stopped.is_none() && github::may_command(text) {
+            self.stop_commands();
+        }
+        self.write_log(text);
+        self.write_log("\n");
+    }
+
+    /// Starts a `::stop-commands::` pause (GitHub) on a line of its own.
+    fn stop_commands(&mut self) {
+        if self.mid_line {
+            self.write_log("\n");
+        }
+        let token = github::random_hex();
+        self.write_log(&format!("::stop-commands::{token}\n"));
+        self.stopped = Some(token);
+    }
+
+    /// The one place bytes reach the log; flushes when the last flush is over 100 ms old.
+    fn write_log(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let _ = self.log.write_all(text.as_bytes());
+        self.mid_line = !text.ends_with('\n');
         if self.last_flush.elapsed() > std::time::Duration::from_millis(100) {
             self.flush();
         }
@@ -352,10 +436,67 @@ impl Platform {
         self.last_flush = std::time::Instant::now();
     }
 
+    /// Writes text as it is (a progress display's pieces, redacted). On GitHub any piece
+    /// with a `:` or `#` starts a `::stop-commands::` pause first (a command could be split
+    /// across pieces); on GitLab control characters other than newline and tab are
+    /// escaped. Locally (a terminal) it is written unchanged, so a status line can redraw.
     pub(crate) fn log_raw(&mut self, text: &str) {
-        let text = self.redact(text);
-        let _ = self.log.write_all(text.as_bytes());
+        let text = self.redact_cow(text).into_owned();
+        match self.kind {
+            Kind::Github => {
+                if self.stopped.is_none() && text.contains([':', '#']) {
+                    self.stop_commands();
+                }
+                self.write_log(&text);
+            }
+            Kind::Gitlab => {
+                let text = escape_controls(&text).into_owned();
+                self.write_log(&text);
+            }
+            Kind::Local => self.write_log(&text),
+        }
     }
+
+    /// Ends a `::stop-commands::` pause, if one is in force, and flushes: the runner then
+    /// reads workflow commands again (a pause left open would swallow the commands of the
+    /// job's later steps).
+    pub fn close_log(&mut self) {
+        if self.mid_line {
+            self.write_log("\n");
+        }
+        if let Some(token) = self.stopped.take() {
+            self.write_log(&format!("::{token}::\n"));
+        }
+        self.flush();
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        self.close_log();
+    }
+}
+
+/// `text` with every control character except newline and tab escaped as in
+/// [`crate::error::quote`] (a carriage return would start a new line for the runner; an
+/// escape sequence could forge a GitLab section or rewrite the terminal).
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if bad(c) {
+            match c {
+                '\r' => out.push_str("\\r"),
+                c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Writes one line to stderr. Unlike `eprintln!`, a closed or broken stderr (as in
@@ -390,4 +531,113 @@ pub fn append_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         })?;
     f.write_all(bytes)
         .map_err(|e| Failure::Operational(anyhow::anyhow!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A log writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logged(kind: Kind, f: impl FnOnce(&mut Platform)) -> String {
+        let buf = Shared::default();
+        let mut p = Platform::with_log(
+            kind,
+            Env::default(),
+            OutputFormat::Text,
+            Box::new(buf.clone()),
+        );
+        f(&mut p);
+        drop(p);
+        let bytes = buf.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    const NASTY: &str = "a\nb\r::error::x\u{1b}[0Ksection_end:1:y";
+
+    #[test]
+    fn user_text_stays_one_line_on_every_platform() {
+        for kind in [Kind::Github, Kind::Gitlab, Kind::Local] {
+            let log = logged(kind, |p| {
+                p.info(NASTY);
+                p.warning(NASTY);
+                p.group(NASTY);
+                p.end_group(NASTY);
+            });
+            for line in log.lines() {
+                // The only control characters are those of a GitLab section line itself.
+                let own = kind == Kind::Gitlab && line.starts_with("\u{1b}[0Ksection_");
+                let (escapes, returns) = if own { (2, 1) } else { (0, 0) };
+                assert!(
+                    line.matches('\u{1b}').count() <= escapes,
+                    "{kind:?}: {line:?}"
+                );
+                assert!(line.matches('\r').count() <= returns, "{kind:?}: {line:?}");
+            }
+            // info, warning and group each print the text once, escaped on one line.
+            assert_eq!(log.matches("a\\nb").count(), 3, "{kind:?}:\n{log}");
+        }
+    }
+
+    #[test]
+    fn warnings_are_capped() {
+        let long = "w".repeat(100_000);
+        for kind in [Kind::Github, Kind::Gitlab, Kind::Local] {
+            let log = logged(kind, |p| p.warning(&long));
+            assert!(
+                log.len() < crate::error::LINE_MAX + 200,
+                "{kind:?}: {}",
+                log.len()
+            );
+        }
+    }
+
+    #[test]
+    fn own_commands_resume_after_a_pause() {
+        let log = logged(Kind::Github, |p| {
+            p.info("::error::from a file name");
+            p.log_raw("partial ::");
+            p.warning("real warning");
+            p.info_block("line 1\n##[error]line 2\n");
+        });
+        let lines: Vec<&str> = log.lines().collect();
+        let token = lines[0].strip_prefix("::stop-commands::").unwrap();
+        assert_eq!(token.len(), 32);
+        assert_eq!(lines[1], "::error::from a file name");
+        assert_eq!(lines[2], "partial ::");
+        assert_eq!(lines[3], format!("::{token}::"));
+        assert_eq!(lines[4], "::warning::real warning");
+        let second = lines[5].strip_prefix("::stop-commands::").unwrap();
+        assert_ne!(second, token);
+        assert_eq!(&lines[6..8], ["line 1", "##[error]line 2"]);
+        // Closed when the platform goes away, so later steps' commands work.
+        assert_eq!(lines[8], format!("::{second}::"));
+        assert_eq!(lines.len(), 9);
+    }
+
+    #[test]
+    fn plain_text_prints_unchanged() {
+        let log = logged(Kind::Github, |p| {
+            p.info("Detected 3 changed files");
+            p.group("Filter web");
+            p.end_group("Filter web");
+        });
+        assert_eq!(
+            log,
+            "Detected 3 changed files\n::group::Filter web\n::endgroup::\n"
+        );
+    }
 }
