@@ -140,6 +140,9 @@ pub struct Changeset {
     pub files: Vec<Change>,
     /// What was compared, for logs and the summary (`a1b2c3..d4e5f6`, `worktree`, ...).
     pub comparison: String,
+    /// The revision the files changed from (the merge-base of a three-dot diff), when it is
+    /// a local revision: where the pipeline model's earlier version is read.
+    pub base: Option<String>,
 }
 
 /// Finds the changed files for this event and these options.
@@ -198,6 +201,7 @@ impl Finder<'_> {
             return Ok(Changeset {
                 files,
                 comparison: "HEAD (uncommitted changes)".into(),
+                base: Some("HEAD".into()),
             });
         }
         if let Some(target) = &opts.compare_to {
@@ -337,6 +341,7 @@ impl Finder<'_> {
                 return Ok(Changeset {
                     files,
                     comparison: "last commit".into(),
+                    base: Some("HEAD^1".into()),
                 });
             };
             if before == NULL_SHA {
@@ -345,7 +350,11 @@ impl Finder<'_> {
             // The common case first: both commits are here (one git call).
             if let Ok(files) = self.git.diff(&before, &head, false, opts.renames) {
                 let comparison = format!("{}..{}", short(&before), short(&head));
-                return Ok(Changeset { files, comparison });
+                return Ok(Changeset {
+                    files,
+                    comparison,
+                    base: Some(before),
+                });
             }
             let _ = self.fetch_commit(&before);
             if self.git.commit_sha(&before).is_none() {
@@ -393,6 +402,7 @@ impl Finder<'_> {
                 Ok(Changeset {
                     files,
                     comparison: "initial push (all files)".into(),
+                    base: None,
                 })
             }
         }
@@ -403,22 +413,24 @@ impl Finder<'_> {
         Ok(Changeset {
             files,
             comparison: format!("{}..{}", short(base), short(head)),
+            base: Some(base.to_string()),
         })
     }
 
     /// Three-dot diff from the merge-base, deepening a shallow clone until one is found;
     /// two-dot when the histories share nothing.
     fn since_merge_base(&mut self, base: &str, head: &str) -> Result<Changeset, Failure> {
-        if self.find_merge_base(base, head)?.is_none() {
+        let Some(merge_base) = self.find_merge_base(base, head)? else {
             self.platform.warning(&format!(
                 "No merge base found between {base} and {head} - comparing their trees directly"
             ));
             return self.two_dot(base, head);
-        }
+        };
         let files = self.git.diff(base, head, true, self.opts.renames)?;
         Ok(Changeset {
             files,
             comparison: format!("{}...{}", short(base), short(head)),
+            base: Some(merge_base),
         })
     }
 
@@ -593,6 +605,9 @@ impl Finder<'_> {
             Changeset {
                 files,
                 comparison: format!("pull request #{number} (API)"),
+                base: ctx
+                    .str_at("/pull_request/base/sha")
+                    .filter(|sha| self.git.commit_sha(sha).is_some()),
             },
             truncated,
         ))
