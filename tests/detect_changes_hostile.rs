@@ -540,3 +540,21 @@ fn model_names_that_become_one_output_are_exit_2_naming_both() {
         "component 'group-web' and group 'web' (filter 'group-web') both become the output 'group-web'",
     );
 }
+
+#[test]
+fn user_values_in_messages_are_quoted_short_and_on_one_line() {
+    let (repo, base) = small_repo();
+    let long = "n".repeat(1_000);
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", &format!("{long}:\n"))
+        .input("base", &base)
+        .run();
+    assert_bad_input(&run, "has no rules");
+    assert!(run.stdout.len() < 800, "{} bytes", run.stdout.len());
+    assert!(run.stdout.contains("…' (1000 bytes)"), "{}", run.stdout);
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "web: 'web/**'")
+        .input("base", "no\nsuch::error::x")
+        .run();
+    assert_bad_input(&run, "unknown ref 'no\\nsuch::error::x'");
+}

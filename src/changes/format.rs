@@ -28,7 +28,8 @@ impl FromStr for ListFormat {
             "shell" => Ok(ListFormat::Shell),
             "escape" => Ok(ListFormat::Escape),
             _ => Err(format!(
-                "Input parameter 'list-files' is set to invalid value '{s}' (valid values: none, csv, json, shell, escape)"
+                "Input parameter 'list-files' is set to invalid value {} (valid values: none, csv, json, shell, escape)",
+                crate::error::quote(s)
             )),
         }
     }

@@ -99,7 +99,7 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
             if !p.is_dir() {
                 return Err(Failure::input(
                     "working-directory",
-                    format!("'{d}' is not a directory"),
+                    format!("{} is not a directory", quote(&d)),
                 ));
             }
             p
@@ -219,8 +219,8 @@ fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
         Some(_) => Err(Failure::input(
             name,
             format!(
-                "expected true or false, got '{}'",
-                value.unwrap_or_default()
+                "expected true or false, got {}",
+                quote(&value.unwrap_or_default())
             ),
         )),
     }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::error::Failure;
+use crate::error::{quote, Failure};
 use crate::forge::github::GitHub;
 use crate::git::{self, Change, Git, NULL_SHA};
 use crate::platform::{Kind, Platform};
@@ -39,13 +39,13 @@ impl EventContext {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     Failure::input(
                         "GITHUB_EVENT_PATH",
-                        format!("cannot read the event file '{path}': {e}"),
+                        format!("cannot read the event file {}: {e}", quote(path)),
                     )
                 })?;
                 serde_json::from_str(&text).map_err(|e| {
                     Failure::input(
                         "GITHUB_EVENT_PATH",
-                        format!("the event file '{path}' is not valid JSON: {e}"),
+                        format!("the event file {} is not valid JSON: {e}", quote(path)),
                     )
                 })?
             }
@@ -187,8 +187,8 @@ impl Finder<'_> {
             return Err(Failure::input(
                 "working-directory",
                 format!(
-                    "'{}' is not inside a git repository (check out the repository first, e.g. with actions/checkout)",
-                    self.git.dir().display()
+                    "{} is not inside a git repository (check out the repository first, e.g. with actions/checkout)",
+                    quote(&self.git.dir().display().to_string())
                 ),
             ));
         }
@@ -361,7 +361,10 @@ impl Finder<'_> {
                 if git::is_sha(&base_name) && opts.base.is_some() {
                     return Err(Failure::input(
                         "base",
-                        format!("unknown commit '{before}': not in this repository or its origin"),
+                        format!(
+                            "unknown commit {}: not in this repository or its origin",
+                            quote(&before)
+                        ),
                     ));
                 }
                 self.platform.warning(&format!(
@@ -528,7 +531,7 @@ impl Finder<'_> {
         if !self.git.has_origin() {
             return Err(Failure::input(
                 input,
-                format!("unknown ref '{name}': not a branch, tag or commit in this repository (and there is no origin to fetch from)"),
+                format!("unknown ref {}: not a branch, tag or commit in this repository (and there is no origin to fetch from)", quote(name)),
             ));
         }
         let depth = format!("--depth={}", self.opts.fetch_depth.max(1));
@@ -553,11 +556,14 @@ impl Finder<'_> {
         }
         match last_error {
             Some(e) if !is_missing_ref(&e) => Err(Failure::Operational(
-                e.context(format!("cannot fetch '{name}' from origin")),
+                e.context(format!("cannot fetch {} from origin", quote(name))),
             )),
             _ => Err(Failure::input(
                 input,
-                format!("unknown ref '{name}': not a branch, tag or commit SHA here or on origin"),
+                format!(
+                    "unknown ref {}: not a branch, tag or commit SHA here or on origin",
+                    quote(name)
+                ),
             )),
         }
     }
