@@ -456,6 +456,17 @@ fn two_names_that_become_one_output_are_exit_2_naming_both() {
         "filters 'x/y' and 'x_y' both write the output-dir file",
     );
     assert!(!repo.path().join("lists").exists(), "nothing written");
+    let long = "l".repeat(300);
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", &format!("{long}: 'web/**'\n"))
+        .input("base", &base)
+        .input("output-dir", "lists")
+        .run();
+    assert_bad_input(
+        &run,
+        "its output-dir file name would be 305 bytes, over the 255",
+    );
+    assert!(!repo.path().join("lists").exists(), "nothing written");
     // GitLab: "a b" and a_b are both SHIPGATE_a_b.
     let run = Action::gitlab("detect-changes", repo.path())
         .input("filters", "'a b': 'web/**'\na_b: 'x/**'\n")
