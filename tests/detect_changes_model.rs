@@ -334,3 +334,23 @@ fn derived_filters_combine_with_extra_filters_in_one_step() {
     let names: Vec<&str> = run.outputs.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(names, ["docs", "docs_count", "changes", "matrix"]);
 }
+
+#[test]
+fn an_unreadable_earlier_model_warns_and_counts_every_deployed_component() {
+    let repo = TestRepo::new();
+    repo.write(".shipgate.yml", "version: 1\ntiers: [a\n")
+        .write("etl/housing/rent/job.py", "1");
+    let base = repo.commit("a broken model");
+    repo.write(".shipgate.yml", MODEL);
+    repo.commit("fix the model");
+    let run = run_env(&repo, &base, Some("prod"));
+    assert!(
+        run.stdout.contains("::warning::The earlier pipeline model")
+            && run
+                .stdout
+                .contains("every component it deploys counts as changed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.get("components"), r#"["Cash_Collection_Date"]"#);
+}
