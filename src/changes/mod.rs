@@ -380,6 +380,20 @@ fn add_model_edits(
     hits: &mut [Vec<usize>],
     platform: &mut Platform,
 ) -> Result<(), Failure> {
+    // Most runs do not touch the model: no git call then.
+    let name = run
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let touched = name.is_some_and(|name| {
+        changeset
+            .files
+            .iter()
+            .any(|f| f.path.rsplit('/').next() == Some(name.as_str()))
+    });
+    if !touched {
+        return Ok(());
+    }
     let Some(top) = git.toplevel() else {
         return Ok(());
     };
