@@ -569,3 +569,22 @@ fn user_values_in_messages_are_quoted_short_and_on_one_line() {
         .run();
     assert_bad_input(&run, "unknown ref 'no\\nsuch::error::x'");
 }
+
+#[test]
+fn a_huge_invalid_glob_is_quoted_short() {
+    let (repo, base) = small_repo();
+    repo.write("g.yml", &format!("a: \"{}[\"\n", "x".repeat(100_000)));
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "g.yml")
+        .input("base", &base)
+        .run();
+    assert_bad_input(&run, "::error file=g.yml,line=1,col=4::");
+    assert!(run.stdout.contains("invalid glob 'xxx"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("…' (100001 bytes) at character 65537: pattern is longer than 65536"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.len() < 1_000, "{} bytes", run.stdout.len());
+}
