@@ -507,7 +507,7 @@ fn a_child_pipeline_job_naming_an_unknown_filter_is_exit_2_with_the_known_names(
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     let text = format!("{}{}", run.stdout, run.stderr);
     assert!(
-        text.contains("input 'child-pipeline-template': 'jobs.yml': job 'build-api' names the unknown filter 'wbe' (known: 'web', 'api')"),
+        text.contains("jobs.yml:5:13: input 'child-pipeline-template': job 'build-api' names the unknown filter 'wbe' (known: 'web', 'api')"),
         "{text}"
     );
     assert!(
