@@ -233,6 +233,20 @@ impl Git {
             .unwrap_or(0)
     }
 
+    /// The top folder of the work tree.
+    pub fn toplevel(&self) -> Option<PathBuf> {
+        self.run_line(&["rev-parse", "--show-toplevel"])
+            .map(PathBuf::from)
+    }
+
+    /// The content of `path` (relative to the top folder) at `rev`; `None` when the file is
+    /// not there (or `rev` is not a commit here).
+    pub fn show_file(&self, rev: &str, path: &str) -> Option<Vec<u8>> {
+        let spec = format!("{rev}:{path}");
+        self.run(&["cat-file", "blob", "--end-of-options", &spec])
+            .ok()
+    }
+
     /// `git fetch origin ...` with the given options; errors carry git's stderr.
     pub fn fetch(&self, options: &[&str], refs: &[&str]) -> anyhow::Result<()> {
         let mut args = vec!["fetch", "--no-tags", "--no-recurse-submodules", "--quiet"];

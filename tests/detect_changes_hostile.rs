@@ -456,6 +456,17 @@ fn two_names_that_become_one_output_are_exit_2_naming_both() {
         "filters 'x/y' and 'x_y' both write the output-dir file",
     );
     assert!(!repo.path().join("lists").exists(), "nothing written");
+    let long = "l".repeat(300);
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", &format!("{long}: 'web/**'\n"))
+        .input("base", &base)
+        .input("output-dir", "lists")
+        .run();
+    assert_bad_input(
+        &run,
+        "its output-dir file name would be 305 bytes, over the 255",
+    );
+    assert!(!repo.path().join("lists").exists(), "nothing written");
     // GitLab: "a b" and a_b are both SHIPGATE_a_b.
     let run = Action::gitlab("detect-changes", repo.path())
         .input("filters", "'a b': 'web/**'\na_b: 'x/**'\n")
@@ -496,7 +507,7 @@ fn a_child_pipeline_job_naming_an_unknown_filter_is_exit_2_with_the_known_names(
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     let text = format!("{}{}", run.stdout, run.stderr);
     assert!(
-        text.contains("input 'child-pipeline-template': 'jobs.yml': job 'build-api' names the unknown filter 'wbe' (known: 'web', 'api')"),
+        text.contains("jobs.yml:5:13: input 'child-pipeline-template': job 'build-api' names the unknown filter 'wbe' (known: 'web', 'api')"),
         "{text}"
     );
     assert!(
@@ -539,4 +550,41 @@ fn model_names_that_become_one_output_are_exit_2_naming_both() {
         &run,
         "component 'group-web' and group 'web' (filter 'group-web') both become the output 'group-web'",
     );
+}
+
+#[test]
+fn user_values_in_messages_are_quoted_short_and_on_one_line() {
+    let (repo, base) = small_repo();
+    let long = "n".repeat(1_000);
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", &format!("{long}:\n"))
+        .input("base", &base)
+        .run();
+    assert_bad_input(&run, "has no rules");
+    assert!(run.stdout.len() < 800, "{} bytes", run.stdout.len());
+    assert!(run.stdout.contains("…' (1000 bytes)"), "{}", run.stdout);
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "web: 'web/**'")
+        .input("base", "no\nsuch::error::x")
+        .run();
+    assert_bad_input(&run, "unknown ref 'no\\nsuch::error::x'");
+}
+
+#[test]
+fn a_huge_invalid_glob_is_quoted_short() {
+    let (repo, base) = small_repo();
+    repo.write("g.yml", &format!("a: \"{}[\"\n", "x".repeat(100_000)));
+    let run = Action::github("detect-changes", repo.path())
+        .input("filters", "g.yml")
+        .input("base", &base)
+        .run();
+    assert_bad_input(&run, "::error file=g.yml,line=1,col=4::");
+    assert!(run.stdout.contains("invalid glob 'xxx"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("…' (100001 bytes) at character 65537: pattern is longer than 65536"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.len() < 1_000, "{} bytes", run.stdout.len());
 }

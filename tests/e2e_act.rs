@@ -219,6 +219,134 @@ jobs:
     )
 }
 
+/// File names that attack a `run:` script when a list of them is spliced into it.
+const HOSTILE_NAMES: &[&str] = &[
+    "h/ok\n$(touch pwned1)",
+    "h/it's\n$(touch pwned2)",
+    "h/`touch pwned3`\nok",
+    "h/a\u{2028}$(touch pwned4)",
+    "h/tab\there",
+    "h/plain.txt",
+    "h/with space.md",
+];
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn shell_and_escape_lists_spliced_into_a_run_script_run_nothing_and_round_trip() {
+    let repo = Repo::new();
+    repo.write("README.md", "r\n");
+    let mut steps = String::new();
+    for format in ["shell", "escape"] {
+        let env = container_action_env(
+            &[("filters", "h: 'h/*'"), ("list-files", format)],
+            "          ",
+        );
+        steps.push_str(&format!(
+            r#"      - id: {format}
+        run: shipgate detect-changes
+        env:
+{env}      - name: splice the {format} list into a script
+        run: |
+          printf '%s\0' ${{{{ steps.{format}.outputs.h_files }}}} | od -An -v -tx1 | tr -d ' \n' | sed 's/^/{format} words=/'; echo
+          if ls pwned* >/dev/null 2>&1; then echo "{format}: a command ran"; else echo "{format}: nothing ran"; fi
+"#
+        ));
+    }
+    let workflow = format!(
+        "name: e2e\non: push\njobs:\n  changes:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n{steps}"
+    );
+    repo.write(".github/workflows/e2e.yml", &workflow);
+    let base = repo.commit("base");
+    for name in HOSTILE_NAMES {
+        repo.write(name, "x\n");
+    }
+    let head = repo.commit("hostile names");
+    let bin_dir = shipgate().parent().expect("binary folder").to_path_buf();
+    let out = act_push(
+        &repo,
+        ".github/workflows/e2e.yml",
+        &base,
+        &head,
+        &[&bin_dir],
+    );
+    println!("{}", out.dump());
+    out.assert_success();
+    let mut sorted: Vec<&[u8]> = HOSTILE_NAMES.iter().map(|n| n.as_bytes()).collect();
+    sorted.sort();
+    let words: Vec<u8> = sorted
+        .iter()
+        .flat_map(|n| n.iter().copied().chain([0]))
+        .collect();
+    for format in ["shell", "escape"] {
+        out.assert_contains(&format!("{format}: nothing ran"))
+            .assert_lacks(&format!("{format}: a command ran"))
+            .assert_contains(&format!("{format} words={}", hex(&words)));
+    }
+}
+
+/// The pipeline model of a data platform: one experimental job, promoted to stable.
+const PROMOTION_MODEL: &str = "version: 1\ntiers: [experimental, stable]\nenvironments:\n  - name: staging\n    tiers: [experimental, stable]\n  - name: prod\n    tiers: [stable]\ngroups:\n  parking: { paths: ['etl/parking/{component}/**'] }\ncomponents:\n  predictions: { tier: experimental, group: parking }\n  tickets: { tier: stable, group: parking }\n";
+
+#[test]
+fn a_tier_promotion_in_the_model_deploys_the_component_to_prod() {
+    let repo = Repo::new();
+    let env = container_action_env(&[("env", "prod")], "          ");
+    let workflow = format!(
+        r#"name: e2e
+on: push
+jobs:
+  changes:
+    runs-on: ubuntu-latest
+    outputs:
+      components: ${{{{ steps.filter.outputs.components }}}}
+    steps:
+      - uses: actions/checkout@v4
+      - id: filter
+        run: shipgate detect-changes
+        env:
+{env}  deploy:
+    needs: changes
+    if: needs.changes.outputs.components != '[]'
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        component: ${{{{ fromJSON(needs.changes.outputs.components) }}}}
+    steps:
+      - env:
+          COMPONENT: ${{{{ matrix.component }}}}
+        run: echo "deploy $COMPONENT to prod"
+"#
+    );
+    repo.write(".github/workflows/e2e.yml", &workflow)
+        .write(".shipgate.yml", PROMOTION_MODEL)
+        .write("etl/parking/predictions/job.py", "1\n")
+        .write("etl/parking/tickets/job.py", "1\n");
+    let base = repo.commit("base");
+    repo.write(
+        ".shipgate.yml",
+        PROMOTION_MODEL.replace(
+            "predictions: { tier: experimental",
+            "predictions: { tier: stable",
+        ),
+    );
+    let head = repo.commit("promote predictions to stable");
+    let bin_dir = shipgate().parent().expect("binary folder").to_path_buf();
+    let out = act_push(
+        &repo,
+        ".github/workflows/e2e.yml",
+        &base,
+        &head,
+        &[&bin_dir],
+    );
+    println!("{}", out.dump());
+    out.assert_success();
+    out.assert_contains("deploy predictions to prod")
+        .assert_lacks("deploy tickets to prod");
+}
+
 /// A release mirror on 127.0.0.1 that serves files by name and records the paths asked for.
 struct Mirror {
     url: String,

@@ -244,3 +244,22 @@ fn nothing_selected_gives_a_child_pipeline_with_a_no_op_job() {
         .assert_lacks("child backend-test ran")
         .assert_lacks("child frontend-test ran");
 }
+
+/// A child job that names a filter that does not exist (a typo) fails the detect job with
+/// the job and the known names, instead of being dropped without a word.
+#[test]
+fn a_child_job_naming_an_unknown_filter_fails_the_detect_job() {
+    let typo = CHILD_JOBS.replace("changes: [frontend]", "changes: [frontent]");
+    assert_ne!(typo, CHILD_JOBS);
+    let (repo, base) = example_repo(&typo);
+    repo.write("web/app.js", "console.log('changed');\n");
+    repo.commit("change the frontend");
+
+    let out = gitlab_ci_local(&repo, &[("CI_COMMIT_BEFORE_SHA", &base)]);
+    assert!(!out.status.success(), "{}", out.dump());
+    out.assert_contains(
+        "job 'frontend-test' names the unknown filter 'frontent' (known: 'backend', 'frontend', 'docs')",
+    )
+    .assert_lacks("child frontend-test ran")
+    .assert_lacks("child lint ran");
+}

@@ -18,6 +18,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::error::quote;
+
 /// A YAML value with its position, parsed loosely so we can say exactly what is wrong.
 #[derive(Debug)]
 enum Node {
@@ -229,8 +231,9 @@ fn collect_rules(
                             other => Err(FilterError::at(
                                 item,
                                 format!(
-                                    "filter '{filter}': expected a glob string in the '{}' list, found {}",
-                                    key.value.0,
+                                    "filter {}: expected a glob string in the {} list, found {}",
+                                    quote(filter),
+                                    quote(&key.value.0),
                                     type_name(other)
                                 ),
                             )),
@@ -242,8 +245,9 @@ fn collect_rules(
                         return Err(FilterError::at(
                             value,
                             format!(
-                                "filter '{filter}': Expected [key:string]= pattern:string | string[], but [{}:string]= {} found",
-                                key.value.0,
+                                "filter {}: Expected [key:string]= pattern:string | string[], but [{}:string]= {} found",
+                                quote(filter),
+                                quote(&key.value.0),
                                 type_name(other)
                             ),
                         ))
@@ -259,7 +263,9 @@ fn collect_rules(
                 for s in &statuses {
                     if !KNOWN_STATUSES.contains(&s.as_str()) {
                         warnings.push(format!(
-                            "filter '{filter}': unknown change kind '{s}' at line {} never matches (known: added, modified, deleted, renamed, copied)",
+                            "filter {}: unknown change kind {} at line {} never matches (known: added, modified, deleted, renamed, copied)",
+                            quote(filter),
+                            quote(s),
                             key.referenced.line()
                         ));
                     }
@@ -274,13 +280,20 @@ fn collect_rules(
         Node::Null => {
             return Err(FilterError::at(
                 node,
-                format!("filter '{filter}' has no rules (the value is empty); give a glob or a list of globs"),
+                format!(
+                    "filter {} has no rules (the value is empty); give a glob or a list of globs",
+                    quote(filter)
+                ),
             ))
         }
         other => {
             return Err(FilterError::at(
                 node,
-                format!("filter '{filter}': Unexpected element type '{}'", type_name(other)),
+                format!(
+                    "filter {}: Unexpected element type '{}'",
+                    quote(filter),
+                    type_name(other)
+                ),
             ))
         }
     }

@@ -28,7 +28,8 @@ impl FromStr for Quantifier {
             "some" => Ok(Quantifier::Some),
             "every" => Ok(Quantifier::Every),
             _ => Err(format!(
-                "Input parameter 'predicate-quantifier' is set to invalid value '{s}'. Valid values: every, some"
+                "Input parameter 'predicate-quantifier' is set to invalid value {}. Valid values: every, some",
+                crate::error::quote(s)
             )),
         }
     }

@@ -2,7 +2,7 @@
 //! group (`group-<name>`) and one per tier (`tier-<name>`), so CI can ask "did the stable
 //! tier change?" without a second list of paths to keep in step.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::filters::{Filter, Rule};
 use crate::config::Config;
@@ -17,6 +17,11 @@ pub struct Model {
     pub allowed: Option<HashSet<String>>,
     /// Per filter, what it is in the model (`component 'x'`, `group 'y'`), for messages.
     pub labels: Vec<String>,
+    /// Filter index of each group's and each tier's filter, by name.
+    pub group_filters: HashMap<String, usize>,
+    pub tier_filters: HashMap<String, usize>,
+    /// The environment asked for, if any.
+    pub env: Option<String>,
 }
 
 fn filter(name: String, paths: Vec<String>) -> Filter {
@@ -42,6 +47,8 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
     let mut filters = Vec::new();
     let mut component_filters = Vec::new();
     let mut labels = Vec::new();
+    let mut group_filters = HashMap::new();
+    let mut tier_filters = HashMap::new();
     for component in config.components() {
         component_filters.push(filters.len());
         labels.push(format!("component {}", quote(&component.name)));
@@ -61,6 +68,7 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
             }
         }
         labels.push(format!("group {}", quote(&group.name)));
+        group_filters.insert(group.name.clone(), filters.len());
         filters.push(filter(format!("group-{}", group.name), paths));
     }
     for tier in config.tiers() {
@@ -73,6 +81,7 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
             }
         }
         labels.push(format!("tier {}", quote(tier)));
+        tier_filters.insert(tier.clone(), filters.len());
         filters.push(filter(format!("tier-{tier}"), paths));
     }
     let allowed = match env {
@@ -91,6 +100,85 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
             component_filters,
             allowed,
             labels,
+            group_filters,
+            tier_filters,
+            env: env.map(str::to_string),
         },
     ))
+}
+
+/// What a component's deployment is in one environment: its tier, group, pinned version
+/// and metadata (absent from the map: it does not get the component there).
+type Deployed<'a> = HashMap<
+    &'a str,
+    (
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a serde_json::Map<String, serde_json::Value>,
+    ),
+>;
+
+fn deployed(plan: &crate::plan::Plan) -> Deployed<'_> {
+    plan.components
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                (
+                    p.tier.as_str(),
+                    p.group.as_deref(),
+                    p.version.as_deref(),
+                    &p.metadata,
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The filters a model edit changes: a component (and its group's and tier's filters, old
+/// and new) counts as changed when its resolved plan — enabled, tier, group, version,
+/// metadata — differs between `base` and `config` in `model.env`, or without one in any
+/// environment of `config`. `base: None` is a model that did not exist (every deployed
+/// component is new). Plans come from [`crate::plan::resolve`], as `plan` makes them.
+pub fn changed_filters(
+    model: &Model,
+    config: &Config,
+    base: Option<&Config>,
+) -> Result<Vec<usize>, Failure> {
+    let envs: Vec<&str> = match &model.env {
+        Some(env) => vec![env.as_str()],
+        None => config
+            .environments()
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect(),
+    };
+    let mut changed = HashSet::new();
+    for env in envs {
+        let now = crate::plan::resolve(config, env, None).map_err(|e| match e {
+            Failure::Input { message, .. } => Failure::input("env", message),
+            other => other,
+        })?;
+        // An environment the base did not have (or cannot resolve) got nothing there.
+        let before = base.and_then(|b| crate::plan::resolve(b, env, None).ok());
+        let now = deployed(&now);
+        let before = before.as_ref().map(deployed).unwrap_or_default();
+        for (i, c) in config.components().iter().enumerate() {
+            let (a, b) = (before.get(c.name.as_str()), now.get(c.name.as_str()));
+            if a == b {
+                continue;
+            }
+            if let Some(&f) = model.component_filters.get(i) {
+                changed.insert(f);
+            }
+            for (tier, group, _, _) in [a, b].into_iter().flatten() {
+                changed.extend(model.tier_filters.get(*tier).copied());
+                changed.extend(group.and_then(|g| model.group_filters.get(g)).copied());
+            }
+        }
+    }
+    let mut list: Vec<usize> = changed.into_iter().collect();
+    list.sort_unstable();
+    Ok(list)
 }

@@ -11,6 +11,9 @@ use super::Options;
 use crate::error::quote;
 use crate::platform::Kind;
 
+/// The longest file name (in bytes) common file systems allow.
+const MAX_FILE_NAME: usize = 255;
+
 /// A name problem, at the filter it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameError {
@@ -140,6 +143,16 @@ pub fn check(
                 super::report::file_safe(&f.name),
                 opts.list_files.extension()
             );
+            if file.len() > MAX_FILE_NAME {
+                return Err(NameError {
+                    filter: i,
+                    message: format!(
+                        "filter {}: its output-dir file name would be {} bytes, over the {MAX_FILE_NAME} file systems allow",
+                        quote(&f.name),
+                        file.len()
+                    ),
+                });
+            }
             if let Some(&first) = files.get(&file.to_lowercase()) {
                 return Err(NameError {
                     filter: i,

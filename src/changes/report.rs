@@ -367,16 +367,27 @@ pub fn child_pipeline(
                     )
                 })?;
                 if let Some(unknown) = wanted.iter().find(|w| !known.contains(&w.as_str())) {
-                    return Err(Failure::input(
-                        "child-pipeline-template",
-                        format!(
-                            "{}: job {} names the unknown filter {} (known: {})",
-                            quote(&shown),
-                            quote(&name),
-                            quote(unknown),
-                            known_list(known)
+                    let message = format!(
+                        "job {} names the unknown filter {} (known: {})",
+                        quote(&name),
+                        quote(unknown),
+                        known_list(known)
+                    );
+                    return Err(match selector_position(&text, &name) {
+                        Some((line, col)) => Failure::input_at(
+                            "child-pipeline-template",
+                            crate::error::Location {
+                                file: shown.clone(),
+                                line,
+                                col,
+                            },
+                            message,
                         ),
-                    ));
+                        None => Failure::input(
+                            "child-pipeline-template",
+                            format!("{}: {message}", quote(&shown)),
+                        ),
+                    });
                 }
                 if !wanted.iter().any(|w| changed.contains(&w.as_str())) {
                     dropped.push(name);
@@ -414,6 +425,68 @@ pub fn child_pipeline(
     serde_json::to_string_pretty(&Value::Object(out))
         .map(|s| s + "\n")
         .map_err(|e| Failure::Operational(e.into()))
+}
+
+/// The 1-based (line, column) of `job`'s `shipgate:` value in the template text (a second,
+/// position-keeping parse, done only for an error message).
+fn selector_position(text: &str, job: &str) -> Option<(u64, u64)> {
+    use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+    use serde_saphyr::Spanned;
+
+    /// A job's `shipgate:` position, if it is a mapping with that key.
+    struct JobSelector(Option<(u64, u64)>);
+    impl<'de> serde::Deserialize<'de> for JobSelector {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = JobSelector;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a job")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JobSelector, A::Error> {
+                    let mut found = None;
+                    while let Some(key) = map.next_key::<String>()? {
+                        if key == "shipgate" {
+                            let v = map.next_value::<Spanned<IgnoredAny>>()?;
+                            found = Some((v.referenced.line(), v.referenced.column()));
+                        } else {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    Ok(JobSelector(found))
+                }
+                fn visit_seq<A: de::SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<JobSelector, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(JobSelector(None))
+                }
+                fn visit_str<E: de::Error>(self, _: &str) -> Result<JobSelector, E> {
+                    Ok(JobSelector(None))
+                }
+                fn visit_bool<E: de::Error>(self, _: bool) -> Result<JobSelector, E> {
+                    Ok(JobSelector(None))
+                }
+                fn visit_i64<E: de::Error>(self, _: i64) -> Result<JobSelector, E> {
+                    Ok(JobSelector(None))
+                }
+                fn visit_u64<E: de::Error>(self, _: u64) -> Result<JobSelector, E> {
+                    Ok(JobSelector(None))
+                }
+                fn visit_f64<E: de::Error>(self, _: f64) -> Result<JobSelector, E> {
+                    Ok(JobSelector(None))
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<JobSelector, E> {
+                    Ok(JobSelector(None))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+    let jobs: std::collections::HashMap<String, JobSelector> =
+        serde_saphyr::from_str_with_options(text, super::yaml::options()).ok()?;
+    jobs.get(job).and_then(|j| j.0)
 }
 
 /// The known filter names for a message: the first few, quoted, and how many more.

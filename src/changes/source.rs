@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::error::Failure;
+use crate::error::{quote, Failure};
 use crate::forge::github::GitHub;
 use crate::git::{self, Change, Git, NULL_SHA};
 use crate::platform::{Kind, Platform};
@@ -39,13 +39,13 @@ impl EventContext {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     Failure::input(
                         "GITHUB_EVENT_PATH",
-                        format!("cannot read the event file '{path}': {e}"),
+                        format!("cannot read the event file {}: {e}", quote(path)),
                     )
                 })?;
                 serde_json::from_str(&text).map_err(|e| {
                     Failure::input(
                         "GITHUB_EVENT_PATH",
-                        format!("the event file '{path}' is not valid JSON: {e}"),
+                        format!("the event file {} is not valid JSON: {e}", quote(path)),
                     )
                 })?
             }
@@ -140,6 +140,9 @@ pub struct Changeset {
     pub files: Vec<Change>,
     /// What was compared, for logs and the summary (`a1b2c3..d4e5f6`, `worktree`, ...).
     pub comparison: String,
+    /// The revision the files changed from (the merge-base of a three-dot diff), when it is
+    /// a local revision: where the pipeline model's earlier version is read.
+    pub base: Option<String>,
 }
 
 /// Finds the changed files for this event and these options.
@@ -184,8 +187,8 @@ impl Finder<'_> {
             return Err(Failure::input(
                 "working-directory",
                 format!(
-                    "'{}' is not inside a git repository (check out the repository first, e.g. with actions/checkout)",
-                    self.git.dir().display()
+                    "{} is not inside a git repository (check out the repository first, e.g. with actions/checkout)",
+                    quote(&self.git.dir().display().to_string())
                 ),
             ));
         }
@@ -198,6 +201,7 @@ impl Finder<'_> {
             return Ok(Changeset {
                 files,
                 comparison: "HEAD (uncommitted changes)".into(),
+                base: Some("HEAD".into()),
             });
         }
         if let Some(target) = &opts.compare_to {
@@ -337,6 +341,7 @@ impl Finder<'_> {
                 return Ok(Changeset {
                     files,
                     comparison: "last commit".into(),
+                    base: Some("HEAD^1".into()),
                 });
             };
             if before == NULL_SHA {
@@ -345,14 +350,21 @@ impl Finder<'_> {
             // The common case first: both commits are here (one git call).
             if let Ok(files) = self.git.diff(&before, &head, false, opts.renames) {
                 let comparison = format!("{}..{}", short(&before), short(&head));
-                return Ok(Changeset { files, comparison });
+                return Ok(Changeset {
+                    files,
+                    comparison,
+                    base: Some(before),
+                });
             }
             let _ = self.fetch_commit(&before);
             if self.git.commit_sha(&before).is_none() {
                 if git::is_sha(&base_name) && opts.base.is_some() {
                     return Err(Failure::input(
                         "base",
-                        format!("unknown commit '{before}': not in this repository or its origin"),
+                        format!(
+                            "unknown commit {}: not in this repository or its origin",
+                            quote(&before)
+                        ),
                     ));
                 }
                 self.platform.warning(&format!(
@@ -393,6 +405,7 @@ impl Finder<'_> {
                 Ok(Changeset {
                     files,
                     comparison: "initial push (all files)".into(),
+                    base: None,
                 })
             }
         }
@@ -403,22 +416,24 @@ impl Finder<'_> {
         Ok(Changeset {
             files,
             comparison: format!("{}..{}", short(base), short(head)),
+            base: Some(base.to_string()),
         })
     }
 
     /// Three-dot diff from the merge-base, deepening a shallow clone until one is found;
     /// two-dot when the histories share nothing.
     fn since_merge_base(&mut self, base: &str, head: &str) -> Result<Changeset, Failure> {
-        if self.find_merge_base(base, head)?.is_none() {
+        let Some(merge_base) = self.find_merge_base(base, head)? else {
             self.platform.warning(&format!(
                 "No merge base found between {base} and {head} - comparing their trees directly"
             ));
             return self.two_dot(base, head);
-        }
+        };
         let files = self.git.diff(base, head, true, self.opts.renames)?;
         Ok(Changeset {
             files,
             comparison: format!("{}...{}", short(base), short(head)),
+            base: Some(merge_base),
         })
     }
 
@@ -516,7 +531,7 @@ impl Finder<'_> {
         if !self.git.has_origin() {
             return Err(Failure::input(
                 input,
-                format!("unknown ref '{name}': not a branch, tag or commit in this repository (and there is no origin to fetch from)"),
+                format!("unknown ref {}: not a branch, tag or commit in this repository (and there is no origin to fetch from)", quote(name)),
             ));
         }
         let depth = format!("--depth={}", self.opts.fetch_depth.max(1));
@@ -541,11 +556,14 @@ impl Finder<'_> {
         }
         match last_error {
             Some(e) if !is_missing_ref(&e) => Err(Failure::Operational(
-                e.context(format!("cannot fetch '{name}' from origin")),
+                e.context(format!("cannot fetch {} from origin", quote(name))),
             )),
             _ => Err(Failure::input(
                 input,
-                format!("unknown ref '{name}': not a branch, tag or commit SHA here or on origin"),
+                format!(
+                    "unknown ref {}: not a branch, tag or commit SHA here or on origin",
+                    quote(name)
+                ),
             )),
         }
     }
@@ -593,6 +611,9 @@ impl Finder<'_> {
             Changeset {
                 files,
                 comparison: format!("pull request #{number} (API)"),
+                base: ctx
+                    .str_at("/pull_request/base/sha")
+                    .filter(|sha| self.git.commit_sha(sha).is_some()),
             },
             truncated,
         ))

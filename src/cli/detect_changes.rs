@@ -17,7 +17,7 @@ Exit codes:
 
 #[derive(Debug, Clone, Default, ClapArgs)]
 pub struct Args {
-    /// Filters: inline YAML, or the path of a YAML file (a value with no newline and no ':'); without it, the pipeline model.
+    /// Filters: inline YAML, or the path of a YAML file (a value with no newline and no ':'); without it, the pipeline model; with `config` or `env`, added to the model's.
     #[arg(long)]
     pub filters: Option<String>,
     /// The pipeline model (.shipgate.yml) to derive filters from when `filters` is not given:

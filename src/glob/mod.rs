@@ -86,8 +86,8 @@ impl fmt::Display for GlobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "invalid glob '{}' at character {}: {}",
-            self.pattern,
+            "invalid glob {} at character {}: {}",
+            crate::error::quote(&self.pattern),
             self.position + 1,
             self.message
         )
