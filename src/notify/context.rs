@@ -46,9 +46,10 @@ impl FromStr for Status {
             }
             "waiting" | "queued" | "pending" => Status::Waiting,
             "skipped" | "skip" => Status::Skipped,
-            other => {
+            _ => {
                 return Err(format!(
-                    "unknown status '{other}' (expected one of: {STATUS_WORDS})"
+                    "unknown status {} (expected one of: {STATUS_WORDS})",
+                    crate::error::quote(s)
                 ))
             }
         })
@@ -267,7 +268,10 @@ impl Context {
         }
         if let Some(n) = &inputs.pr_number {
             let number: u64 = n.trim_start_matches(['#', '!']).parse().map_err(|_| {
-                Failure::input("pr-number", format!("'{n}' is not a pull-request number"))
+                Failure::input(
+                    "pr-number",
+                    format!("{} is not a pull-request number", crate::error::quote(n)),
+                )
             })?;
             change.pr_number = Some(number);
             change.pr_url = ci.repository_url.as_ref().map(|u| pr_url(kind, u, number));
@@ -499,10 +503,14 @@ fn title(state: Status, repo: Option<&str>, version: Option<&str>, env: Option<&
 pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<i64>() {
-        return Timestamp::from_second(secs).map_err(|e| format!("'{text}': {e}"));
+        return Timestamp::from_second(secs)
+            .map_err(|e| format!("{}: {e}", crate::error::quote(text)));
     }
     text.parse::<Timestamp>().map_err(|_| {
-        format!("'{text}' is not an instant (expected RFC 3339, e.g. 2026-11-22T10:00:00Z, or Unix seconds)")
+        format!(
+            "{} is not an instant (expected RFC 3339, e.g. 2026-11-22T10:00:00Z, or Unix seconds)",
+            crate::error::quote(text)
+        )
     })
 }
 

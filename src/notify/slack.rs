@@ -80,7 +80,7 @@ impl Slack<'_> {
         if !status.is_success() {
             bail!(
                 "Slack {method} answered {status}: {}",
-                text.chars().take(300).collect::<String>()
+                crate::http::excerpt(&text)
             );
         }
         let answer: Value = serde_json::from_str(&text)
@@ -308,7 +308,7 @@ pub async fn send_webhook(
         };
         bail!(
             "the Slack webhook answered {status}: {}{hint}",
-            answer.chars().take(300).collect::<String>()
+            crate::http::excerpt(&answer)
         );
     }
     Ok(Sent::delivered(match ts {

@@ -271,7 +271,9 @@ impl Platform {
     pub fn report_failure(&mut self, failure: &Failure) {
         let mut excerpts = Vec::new();
         for leaf in failure.leaves() {
-            let text = self.redact(&leaf.to_string());
+            // Redacted before it is cut to one bounded line, so a secret near the cut can
+            // never be shown in part.
+            let text = self.redact(&uncut(leaf));
             let location = match leaf {
                 Failure::Input { location, .. } => location.clone(),
                 _ => None,
@@ -462,6 +464,24 @@ impl Platform {
 impl Drop for Platform {
     fn drop(&mut self) {
         self.close_log();
+    }
+}
+
+/// A failure's message before [`crate::error::one_line`] cuts it (what Display shows, uncut).
+fn uncut(leaf: &Failure) -> String {
+    match leaf {
+        Failure::Input {
+            input,
+            location,
+            message,
+            ..
+        } => match location {
+            Some(loc) => format!("{loc}: input '{input}': {message}"),
+            None => format!("input '{input}': {message}"),
+        },
+        Failure::Operational(e) => format!("{e:#}"),
+        Failure::Decision(s) | Failure::Timeout(s) => s.clone(),
+        Failure::Many(_) => leaf.to_string(),
     }
 }
 
