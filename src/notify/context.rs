@@ -524,8 +524,13 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
-/// A list input: a JSON array (of strings, or of objects with a `name`), or names
-/// separated by commas or newlines.
+/// The keys an object in a list input may name its item by, in order: `name` (plan's
+/// components), `login` (the gate's `approvers`: `{"login", "time", "comment_url",
+/// "reason"}`), `username` (GitLab users).
+pub const NAME_KEYS: [&str; 3] = ["name", "login", "username"];
+
+/// A list input: a JSON array (of strings, or of objects named by one of [`NAME_KEYS`]),
+/// or names separated by commas or newlines.
 pub fn parse_list(text: Option<&str>) -> Result<Vec<String>, String> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(Vec::new());
@@ -535,13 +540,19 @@ pub fn parse_list(text: Option<&str>) -> Result<Vec<String>, String> {
             serde_json::from_str(text).map_err(|e| format!("is not a JSON array: {e}"))?;
         return items
             .into_iter()
-            .map(|item| match item {
+            .enumerate()
+            .map(|(i, item)| match item {
                 serde_json::Value::String(s) => Ok(s),
-                serde_json::Value::Object(o) => o
-                    .get("name")
-                    .and_then(|n| n.as_str())
+                serde_json::Value::Object(o) => NAME_KEYS
+                    .iter()
+                    .find_map(|k| o.get(*k).and_then(|n| n.as_str()))
                     .map(str::to_string)
-                    .ok_or_else(|| "an object in the list has no \"name\"".to_string()),
+                    .ok_or_else(|| {
+                        format!(
+                            "item {} of the list is an object without a string \"name\", \"login\" or \"username\"",
+                            i + 1
+                        )
+                    }),
                 other => Ok(other.to_string()),
             })
             .collect();
@@ -574,6 +585,17 @@ mod tests {
             parse_list(Some(r#"["api", {"name": "web"}]"#)).unwrap(),
             ["api", "web"]
         );
+        // The gate's `approvers` output.
+        assert_eq!(
+            parse_list(Some(
+                r#"[{"login":"a","time":"2026-11-22T10:00:00Z","comment_url":"u","reason":null}]"#
+            ))
+            .unwrap(),
+            ["a"]
+        );
+        assert!(parse_list(Some(r#"[{"time": "x"}]"#))
+            .unwrap_err()
+            .contains("item 1"));
         assert!(parse_list(Some("[1,")).is_err());
         assert!(parse_list(None).unwrap().is_empty());
     }
