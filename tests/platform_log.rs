@@ -340,6 +340,26 @@ fn file_names_with_newlines_stay_on_one_line_everywhere() {
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
 
+#[test]
+fn an_output_name_the_runner_cannot_read_is_exit_2_with_nothing_written() {
+    let repo = hostile_repo();
+    for name in ["\"a=b\"", "\"a<<b\"", "\"a\\nb\"", "\"\""] {
+        let run = Action::github("detect-changes", repo.path())
+            .input("filters", &format!("{name}: ['*']"))
+            .input("base", "HEAD~1")
+            .run();
+        assert_eq!(run.code, 2, "{name}: {}", run.stdout);
+        assert!(run.output_file.is_empty(), "{name}: {}", run.output_file);
+        assert!(run.stdout.contains("::error"), "{name}: {}", run.stdout);
+        assert_only_our_commands(
+            &run.stdout,
+            &["group", "endgroup", "stop-commands", "error"],
+            &["error"],
+            "pwned",
+        );
+    }
+}
+
 // ------------------------------------------------------------------ closed and broken pipes
 
 /// How the binary's stdout and stderr are connected.

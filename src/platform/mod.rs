@@ -350,7 +350,26 @@ impl Platform {
 
     /// Writes every result of the run at once: outputs, summary, artifacts, extra files.
     /// Nothing is written before this, so a failed run leaves no half-written outputs.
+    ///
+    /// An output name the runner cannot read back (empty, or with a line break, `=` or
+    /// `<<`) is exit 2 before anything is written: verbs check the names they derive from
+    /// user text themselves, with a better message; this is the net under them.
     pub fn finish(&mut self, report: &Report) -> Result<(), Failure> {
+        if self.kind == Kind::Github {
+            if let Some((name, _)) = report
+                .outputs
+                .iter()
+                .find(|(n, _)| !github::valid_output_name(n))
+            {
+                return Err(Failure::input(
+                    "outputs",
+                    format!(
+                        "the output name {} cannot be written to GITHUB_OUTPUT (it is empty, or holds a line break, '=' or '<<')",
+                        crate::error::quote(name)
+                    ),
+                ));
+            }
+        }
         for (path, bytes) in &report.files {
             write_file(path, bytes)?;
         }
