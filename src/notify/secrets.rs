@@ -155,7 +155,14 @@ impl Scrubber {
         let mut scrubber = Scrubber::default();
         if let Some(url) = &s.url {
             let parts = url_parts(url);
-            scrubber.whole.extend(parts.whole);
+            // A short tail (`?t`) is a word too: replaced anywhere it would eat letters.
+            for w in parts.whole {
+                if w.len() < 4 {
+                    scrubber.words.push(w);
+                } else {
+                    scrubber.whole.push(w);
+                }
+            }
             scrubber.words.extend(parts.pieces);
         }
         for secret in [&s.token, &s.secret].into_iter().flatten() {
@@ -261,6 +268,12 @@ mod tests {
         assert_eq!(out, "no hook *** for key *** (***) at ***");
         // Inside longer words they stay: "k9x", "ab3d" are other words.
         assert_eq!(s.scrub("k9x ab3d xk9"), "k9x ab3d xk9");
+    }
+
+    #[test]
+    fn short_tails_are_words_not_substrings() {
+        let s = scrubber("https://x.example.com/a?t");
+        assert_eq!(s.scrub("the t is at /a?t"), "the *** is at ***");
     }
 
     #[test]
