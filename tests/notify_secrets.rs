@@ -433,3 +433,32 @@ fn output_names_are_fixed_whatever_the_target_names() {
         run.get("results")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_value_in_a_targets_detail_is_quoted_short() {
+    // No pull request contains the commit: the detail quotes the `sha` input.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let sha = format!("a\n{}", "b".repeat(5000));
+    let step = github(dir.path(), &server.uri())
+        .input("status", "success")
+        .input("targets", "github-comment")
+        .input("sha", &sha);
+    let run = tokio::task::spawn_blocking(move || step.run())
+        .await
+        .unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let results: serde_json::Value = serde_json::from_str(run.get("results")).unwrap();
+    let detail = results[0]["detail"].as_str().unwrap();
+    assert_eq!(results[0]["state"], "skipped", "{detail}");
+    assert!(
+        detail.starts_with("no pull request contains 'a\\nbbb"),
+        "{detail}"
+    );
+    assert!(detail.ends_with("…' (5002 bytes)"), "{detail}");
+    assert!(detail.len() < 300, "{}", detail.len());
+}

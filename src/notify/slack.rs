@@ -194,7 +194,12 @@ impl Notes for Thread<'_, '_> {
 
     async fn create(&self, message: &Value) -> Result<u64> {
         let (_, ts) = self.slack.post(message, None).await?;
-        ts_number(&ts).ok_or_else(|| anyhow!("Slack answered an unexpected ts '{ts}'"))
+        ts_number(&ts).ok_or_else(|| {
+            anyhow!(
+                "Slack answered an unexpected ts {}",
+                crate::error::quote(&ts)
+            )
+        })
     }
 
     async fn update(&self, id: u64, message: &Value) -> Result<()> {

@@ -535,6 +535,21 @@ pub fn print_stderr(line: &str) {
         .and_then(|_| err.write_all(b"\n"));
 }
 
+/// Writes a verb's results to stdout (a terminal, or a pipe a script reads). A reader that
+/// stopped reading (`shipgate … | head -1`: a broken pipe) is not an error: what it took is
+/// what it wanted, and the verb's own exit code stands. A closed stdout is ignored by std.
+/// Any other write error is exit 1.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Operational(anyhow::anyhow!(
+            "cannot write to stdout: {e}"
+        ))),
+    }
+}
+
 /// Writes a file, creating its folder.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
