@@ -535,9 +535,8 @@ fn check_url(t: &Target, input: &str, url: &str) -> Result<(), Failure> {
     let input = if input.is_empty() { "config" } else { input };
     let what = if input == "config" {
         format!(
-            "the URL of target {} (notify.targets.{}.url_env) {problem}",
-            quote(&t.name),
-            t.name
+            "the URL of target {} (its url_env variable) {problem}",
+            quote(&t.name)
         )
     } else {
         format!("{problem} (target {}, value not shown)", quote(&t.name))
