@@ -208,7 +208,10 @@ impl Platform {
             return;
         }
         if self.kind == Kind::Github {
-            let line = format!("::add-mask::{value}");
+            // Escaped as `@actions/core` does: the runner unescapes `%25`, `%0D` and `%0A`
+            // in a command's data, so a secret holding `%25` would otherwise be masked as
+            // a different string.
+            let line = format!("::add-mask::{}", github::escape_data(value));
             self.command(&line);
         }
         self.secrets.push(value.to_string());
@@ -668,6 +671,12 @@ mod tests {
         // Closed when the platform goes away, so later steps' commands work.
         assert_eq!(lines[8], format!("::{second}::"));
         assert_eq!(lines.len(), 9);
+    }
+
+    #[test]
+    fn a_mask_reads_back_as_the_secret() {
+        let log = logged(Kind::Github, |p| p.add_secret("https://h/x?k=a%25b"));
+        assert_eq!(log, "::add-mask::https://h/x?k=a%2525b\n");
     }
 
     #[test]
