@@ -10,6 +10,24 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{anyhow, Context};
 use reqwest::{RequestBuilder, Response, StatusCode};
 
+/// The most of an error answer's body a message keeps (64 KiB, cut on a character
+/// boundary). Far more than a message shows: secrets are redacted from the whole excerpt
+/// first and the message is cut after, so a secret the server echoes can never be cut in
+/// half and shown in part.
+pub const BODY_MAX: usize = 64 * 1024;
+
+/// The start of an error answer's body, at most [`BODY_MAX`] bytes.
+pub fn excerpt(body: &str) -> &str {
+    if body.len() <= BODY_MAX {
+        return body;
+    }
+    let mut cut = BODY_MAX;
+    while !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &body[..cut]
+}
+
 /// Limits of the retry loop.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {

@@ -4,6 +4,8 @@
 //! verb's exit code.
 
 mod common;
+#[path = "common/github_fake.rs"]
+mod github_fake;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -262,6 +264,72 @@ async fn an_api_error_body_stays_inside_one_warning() {
     assert!(!stderr.contains(['\u{1b}', '\r']), "{stderr:?}");
 }
 
+/// A gate step of run 42 in acme/app against the GitHub fake.
+fn gate_step(fake: &github_fake::GithubFake, dir: &Path) -> Action {
+    Action::github("gate", dir)
+        .env("GITHUB_API_URL", &fake.url)
+        .env("GITHUB_SERVER_URL", "https://github.test")
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .env("GITHUB_REPOSITORY_OWNER", "acme")
+        .env("GITHUB_RUN_ID", "42")
+        .env("GITHUB_RUN_ATTEMPT", "1")
+        .env("GITHUB_JOB", "deploy")
+        .env("GITHUB_SHA", "abc123")
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_ACTOR", "initiator")
+        .input("secret", "ghs_faketoken_0123456789")
+        .input("approvers", "alice")
+        .input("polling-interval-seconds", "0.05")
+}
+
+/// A guard for the gate: its API error bodies only ever reach the log as the data of its
+/// one `::error::`, and approvers' comment text never as a command.
+#[test]
+fn gate_error_bodies_and_comments_never_become_workflow_commands() {
+    // The API refuses to open the request, with a hostile body: one ::error:: line.
+    let fake = github_fake::GithubFake::start("acme/app");
+    fake.fail("POST", "/issues", 422, &[], HOSTILE_BODY, 10);
+    let dir = tempfile::tempdir().unwrap();
+    let run = gate_step(&fake, dir.path()).input("timeout", "5s").run();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_only_our_commands(
+        &run.stdout,
+        &[
+            "add-mask",
+            "group",
+            "endgroup",
+            "warning",
+            "error",
+            "stop-commands",
+        ],
+        &["error", "warning"],
+        "pwned",
+    );
+    let (live, _) = live_commands(&run.stdout);
+    let errors: Vec<_> = live.iter().filter(|c| c.name == "error").collect();
+    assert_eq!(errors.len(), 1, "{}", run.stdout);
+    assert!(errors[0].data.contains("bad request"), "{errors:?}");
+
+    // An approval whose comment is built to be workflow commands.
+    let fake = github_fake::GithubFake::start("acme/app");
+    let step = gate_step(&fake, dir.path()).input("timeout", "20s");
+    let gate = std::thread::spawn(move || step.run());
+    let n = fake.wait_for_request(std::time::Duration::from_secs(20));
+    fake.comment(
+        n,
+        "alice",
+        "approve\n::error file=x.yml::pwned\n  ::warning::pwned\r::set-output name=a::pwned ##[error]pwned",
+    );
+    let run = gate.join().unwrap();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_only_our_commands(
+        &run.stdout,
+        &["add-mask", "group", "endgroup", "warning", "stop-commands"],
+        &["warning"],
+        "pwned",
+    );
+}
+
 /// Exactly one line starts with `prefix`, and it holds the whole body (escaped); the body
 /// is otherwise only in the `results` output (JSON, one line), which GitLab and a terminal
 /// print too.
@@ -338,6 +406,26 @@ fn file_names_with_newlines_stay_on_one_line_everywhere() {
     assert!(stderr.contains("nl\\n::error::pwned"), "{stderr}");
     one_line(&stderr);
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+#[test]
+fn an_output_name_the_runner_cannot_read_is_exit_2_with_nothing_written() {
+    let repo = hostile_repo();
+    for name in ["\"a=b\"", "\"a<<b\"", "\"a\\nb\"", "\"\""] {
+        let run = Action::github("detect-changes", repo.path())
+            .input("filters", &format!("{name}: ['*']"))
+            .input("base", "HEAD~1")
+            .run();
+        assert_eq!(run.code, 2, "{name}: {}", run.stdout);
+        assert!(run.output_file.is_empty(), "{name}: {}", run.output_file);
+        assert!(run.stdout.contains("::error"), "{name}: {}", run.stdout);
+        assert_only_our_commands(
+            &run.stdout,
+            &["group", "endgroup", "stop-commands", "error"],
+            &["error"],
+            "pwned",
+        );
+    }
 }
 
 // ------------------------------------------------------------------ closed and broken pipes

@@ -48,10 +48,10 @@ pub struct Args {
     /// The version deployed (a tag, a build number).
     #[arg(long)]
     pub version: Option<String>,
-    /// Components deployed: a JSON array (e.g. detect-changes' `changes` output) or a comma list.
+    /// Components deployed: a JSON array (e.g. detect-changes' `changes` or plan's `components` output) or a comma list.
     #[arg(long)]
     pub components: Option<String>,
-    /// Who approved: a JSON array or a comma list of logins.
+    /// Who approved: the gate's approvers output as it is (JSON objects with a login), a JSON array of logins, or a comma list.
     #[arg(long)]
     pub approvers: Option<String>,
     /// Free text shown in the message.

@@ -86,7 +86,7 @@ impl GitHub {
                 let body = resp.text().await.unwrap_or_default();
                 bail!(
                     "GitHub API answered {status} listing the files of pull request #{number}: {}{}",
-                    body.chars().take(300).collect::<String>(),
+                    crate::http::excerpt(&body),
                     if status.as_u16() == 403 || status.as_u16() == 404 {
                         " (the token needs 'pull-requests: read' and 'contents: read')"
                     } else {
@@ -257,7 +257,7 @@ impl GitHub {
         };
         bail!(
             "GitHub API answered {status} {what}: {}{hint}",
-            text.chars().take(300).collect::<String>()
+            crate::http::excerpt(&text)
         )
     }
 
@@ -343,7 +343,7 @@ impl GitHub {
         let text = resp.text().await.unwrap_or_default();
         bail!(
             "GitHub API answered {status} deleting comment {id}: {}",
-            text.chars().take(300).collect::<String>()
+            crate::http::excerpt(&text)
         )
     }
 

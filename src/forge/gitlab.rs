@@ -116,7 +116,7 @@ impl GitLab {
         };
         bail!(
             "GitLab API answered {status} {what}: {}{hint}",
-            text.chars().take(300).collect::<String>()
+            crate::http::excerpt(&text)
         )
     }
 
@@ -228,7 +228,7 @@ impl GitLab {
         let text = resp.text().await.unwrap_or_default();
         bail!(
             "GitLab API answered {status} deleting note {note} of merge request !{iid}: {}",
-            text.chars().take(300).collect::<String>()
+            crate::http::excerpt(&text)
         )
     }
 

@@ -46,9 +46,10 @@ impl FromStr for Status {
             }
             "waiting" | "queued" | "pending" => Status::Waiting,
             "skipped" | "skip" => Status::Skipped,
-            other => {
+            _ => {
                 return Err(format!(
-                    "unknown status '{other}' (expected one of: {STATUS_WORDS})"
+                    "unknown status {} (expected one of: {STATUS_WORDS})",
+                    crate::error::quote(s)
                 ))
             }
         })
@@ -267,7 +268,10 @@ impl Context {
         }
         if let Some(n) = &inputs.pr_number {
             let number: u64 = n.trim_start_matches(['#', '!']).parse().map_err(|_| {
-                Failure::input("pr-number", format!("'{n}' is not a pull-request number"))
+                Failure::input(
+                    "pr-number",
+                    format!("{} is not a pull-request number", crate::error::quote(n)),
+                )
             })?;
             change.pr_number = Some(number);
             change.pr_url = ci.repository_url.as_ref().map(|u| pr_url(kind, u, number));
@@ -499,10 +503,14 @@ fn title(state: Status, repo: Option<&str>, version: Option<&str>, env: Option<&
 pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<i64>() {
-        return Timestamp::from_second(secs).map_err(|e| format!("'{text}': {e}"));
+        return Timestamp::from_second(secs)
+            .map_err(|e| format!("{}: {e}", crate::error::quote(text)));
     }
     text.parse::<Timestamp>().map_err(|_| {
-        format!("'{text}' is not an instant (expected RFC 3339, e.g. 2026-11-22T10:00:00Z, or Unix seconds)")
+        format!(
+            "{} is not an instant (expected RFC 3339, e.g. 2026-11-22T10:00:00Z, or Unix seconds)",
+            crate::error::quote(text)
+        )
     })
 }
 
@@ -516,8 +524,13 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
-/// A list input: a JSON array (of strings, or of objects with a `name`), or names
-/// separated by commas or newlines.
+/// The keys an object in a list input may name its item by, in order: `name` (plan's
+/// components), `login` (the gate's `approvers`: `{"login", "time", "comment_url",
+/// "reason"}`), `username` (GitLab users).
+pub const NAME_KEYS: [&str; 3] = ["name", "login", "username"];
+
+/// A list input: a JSON array (of strings, or of objects named by one of [`NAME_KEYS`]),
+/// or names separated by commas or newlines.
 pub fn parse_list(text: Option<&str>) -> Result<Vec<String>, String> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(Vec::new());
@@ -527,13 +540,19 @@ pub fn parse_list(text: Option<&str>) -> Result<Vec<String>, String> {
             serde_json::from_str(text).map_err(|e| format!("is not a JSON array: {e}"))?;
         return items
             .into_iter()
-            .map(|item| match item {
+            .enumerate()
+            .map(|(i, item)| match item {
                 serde_json::Value::String(s) => Ok(s),
-                serde_json::Value::Object(o) => o
-                    .get("name")
-                    .and_then(|n| n.as_str())
+                serde_json::Value::Object(o) => NAME_KEYS
+                    .iter()
+                    .find_map(|k| o.get(*k).and_then(|n| n.as_str()))
                     .map(str::to_string)
-                    .ok_or_else(|| "an object in the list has no \"name\"".to_string()),
+                    .ok_or_else(|| {
+                        format!(
+                            "item {} of the list is an object without a string \"name\", \"login\" or \"username\"",
+                            i + 1
+                        )
+                    }),
                 other => Ok(other.to_string()),
             })
             .collect();
@@ -566,6 +585,17 @@ mod tests {
             parse_list(Some(r#"["api", {"name": "web"}]"#)).unwrap(),
             ["api", "web"]
         );
+        // The gate's `approvers` output.
+        assert_eq!(
+            parse_list(Some(
+                r#"[{"login":"a","time":"2026-11-22T10:00:00Z","comment_url":"u","reason":null}]"#
+            ))
+            .unwrap(),
+            ["a"]
+        );
+        assert!(parse_list(Some(r#"[{"time": "x"}]"#))
+            .unwrap_err()
+            .contains("item 1"));
         assert!(parse_list(Some("[1,")).is_err());
         assert!(parse_list(None).unwrap().is_empty());
     }

@@ -68,7 +68,12 @@ pub async fn comment(
         (Some(n), _) => n,
         (None, Some(sha)) => match gh.pulls_for_commit(client, repo, sha).await?.first() {
             Some(&n) => n,
-            None => return Ok(Sent::skipped(format!("no pull request contains {sha}"))),
+            None => {
+                return Ok(Sent::skipped(format!(
+                    "no pull request contains {}",
+                    crate::error::quote(sha)
+                )))
+            }
         },
         (None, None) => return Ok(Sent::skipped("no pull request for this run")),
     };
@@ -108,8 +113,8 @@ pub async fn commit_status(
     let sha = sha.ok_or_else(|| anyhow!("no commit to set a status on (give sha)"))?;
     gh.create_commit_status(client, repo, sha, status).await?;
     Ok(Sent::delivered(format!(
-        "set '{}' to {} on {}",
-        status.context,
+        "set {} to {} on {}",
+        crate::error::quote(&status.context),
         status.state,
         sha.chars().take(7).collect::<String>()
     )))

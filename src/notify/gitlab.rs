@@ -96,8 +96,8 @@ pub async fn commit_status(
     let sha = sha.ok_or_else(|| anyhow!("no commit to set a status on (give sha)"))?;
     gl.set_commit_status(client, project, sha, status).await?;
     Ok(Sent::delivered(format!(
-        "set '{}' to {} on {}",
-        status.name,
+        "set {} to {} on {}",
+        crate::error::quote(&status.name),
         status.state,
         sha.chars().take(7).collect::<String>()
     )))

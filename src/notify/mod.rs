@@ -16,6 +16,7 @@ pub mod context;
 pub mod layout;
 pub mod limits;
 pub mod options;
+pub mod secrets;
 pub mod sticky;
 pub mod template;
 
@@ -31,7 +32,7 @@ use anyhow::anyhow;
 use serde_json::{json, Value};
 
 use crate::cli::notify::Args;
-use crate::error::Failure;
+use crate::error::{quote, Failure};
 use crate::forge;
 use crate::http::{self, RetryPolicy};
 use crate::platform::{Kind, Platform, Report};
@@ -239,20 +240,20 @@ fn prepare(
     let tctx = || template_context(ctx, &people, target);
     let json_template = |src: &template::Source| -> Result<Value, Failure> {
         let v = template::render_json(src, &tctx())
-            .map_err(|e| Failure::input(src.origin.clone(), e))?;
+            .map_err(|e| Failure::input(src.input.clone(), e))?;
         if v.is_object() {
             Ok(v)
         } else {
             Err(Failure::input(
-                src.origin.clone(),
-                "the template must produce a JSON object",
+                src.input.clone(),
+                format!("template {} must produce a JSON object", src.origin),
             ))
         }
     };
     let markdown = || -> Result<String, Failure> {
         match &s.template {
             Some(src) => template::render(src, Syntax::Markdown, &tctx())
-                .map_err(|e| Failure::input(src.origin.clone(), e)),
+                .map_err(|e| Failure::input(src.input.clone(), e)),
             None => Ok(layout::markdown(ctx, &people)),
         }
     };
@@ -412,7 +413,7 @@ async fn send_one(
     policy: &RetryPolicy,
 ) -> anyhow::Result<Sent> {
     let s = &p.target.settings;
-    let missing = || anyhow!("target '{}' is missing a setting", p.target.name);
+    let missing = || anyhow!("target {} is missing a setting", quote(&p.target.name));
     let github = || -> anyhow::Result<forge::github::GitHub> {
         let token = s.token.as_deref().ok_or_else(missing)?;
         let api = s.api_url.as_deref().unwrap_or("https://api.github.com");
@@ -533,6 +534,17 @@ async fn send_one(
     }
 }
 
+/// The most characters of a target's detail shown (in the log and in `results`).
+pub const DETAIL_MAX: usize = 1000;
+
+/// A detail cut to [`DETAIL_MAX`] characters, saying so.
+fn cut_detail(detail: &str) -> String {
+    match detail.char_indices().nth(DETAIL_MAX) {
+        None => detail.to_string(),
+        Some((at, _)) => format!("{}… (cut at {DETAIL_MAX} characters)", &detail[..at]),
+    }
+}
+
 /// One result per target, as the `results` output holds them.
 fn result_json(target: &Target, state: State, detail: &str) -> Value {
     json!({"target": target.name, "kind": target.kind.name(), "state": state.word(), "detail": detail})
@@ -557,7 +569,13 @@ fn finish(
             detail,
             outputs,
         } = sent;
-        // One line: a detail quoting a server's answer must not start a workflow command.
+        // A server may echo the target's URL, or a piece of it, or its token: those go
+        // first, then what is left is cut (never the other way round, so no secret is cut
+        // in half and shown in part).
+        let detail = cut_detail(
+            &platform.redact(&secrets::Scrubber::for_settings(&p.target.settings).scrub(&detail)),
+        );
+        // One line (the platform escapes what is left, and keeps commands out).
         let line = format!(
             "notify: {}: {}: {}",
             p.target.name,
@@ -622,7 +640,8 @@ fn intent(p: &Prepared, ctx: &Context) -> String {
                 format!("update message {ts} in {ch} and reply in its thread")
             }
             (Some(_), Some(ch), Some(k), None) => format!(
-                "find the thread '{k}' in {ch}: update its parent and reply, or post a new parent"
+                "find the thread {} in {ch}: update its parent and reply, or post a new parent",
+                quote(k)
             ),
             (Some(_), Some(ch), None, None) => format!("post to {ch}"),
             _ => "post through the incoming webhook".to_string(),
@@ -634,12 +653,12 @@ fn intent(p: &Prepared, ctx: &Context) -> String {
         TargetKind::Webhook => "POST the body".to_string(),
         TargetKind::GithubSummary => "write the job summary".to_string(),
         TargetKind::GithubComment => format!(
-            "create or update the comment marked '{}' on the pull request",
-            sticky_key(ctx)
+            "create or update the comment marked {} on the pull request",
+            quote(&sticky_key(ctx))
         ),
         TargetKind::GitlabNote => format!(
-            "create or update the note marked '{}' on the merge request",
-            sticky_key(ctx)
+            "create or update the note marked {} on the merge request",
+            quote(&sticky_key(ctx))
         ),
         TargetKind::GithubStatus => "set the commit status".to_string(),
         TargetKind::GithubDeployment => "add a deployment status".to_string(),

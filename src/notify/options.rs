@@ -8,11 +8,12 @@ use std::str::FromStr;
 
 use crate::cli::notify::Args;
 use crate::config::suggest;
-use crate::error::Failure;
+use crate::error::{quote, Failure};
 use crate::platform::{Kind, Platform};
 
 use super::context::{DeployInputs, Status};
 use super::layout::Person;
+use super::secrets::add_url_secret;
 use super::template::{self, Source};
 
 /// Where a message goes.
@@ -98,6 +99,10 @@ pub struct Settings {
     /// GitHub `owner/name` or GitLab project id.
     pub project: Option<String>,
     pub deployment_id: Option<u64>,
+    /// Where `url` came from, for messages: an input name, or `config` (`url_env`).
+    pub url_input: String,
+    /// Where `api_url` came from: an input or the platform variable.
+    pub api_url_input: String,
 }
 
 /// A target to notify.
@@ -107,6 +112,9 @@ pub struct Target {
     pub name: String,
     pub kind: TargetKind,
     pub settings: Settings,
+    /// The input that asked for this target (`targets`, `config`, or the setting that
+    /// implies it, such as `slack-token`): what a missing setting is blamed on.
+    pub wanted_by: String,
 }
 
 /// A named target in `notify.targets` of the config (secrets by variable name).
@@ -215,7 +223,7 @@ pub fn resolve(
     let mention = input(platform, "mention", &args.mention).map(|m| split(&m));
     let load_template = |name: &str, value: Option<String>| -> Result<Option<Source>, Failure> {
         value
-            .map(|v| template::load(name, &v).map_err(|e| Failure::input(name, e)))
+            .map(|v| template::load(name, name, &v).map_err(|e| Failure::input(name, e)))
             .transpose()
     };
     let comment_template = load_template(
@@ -239,9 +247,11 @@ pub fn resolve(
             TargetKind::Slack => {
                 s.token = slack_token.clone();
                 s.url = slack_webhook.clone();
+                s.url_input = "slack-webhook-url".into();
                 s.channel = input(platform, "slack-channel", &args.slack_channel);
                 s.ts = input(platform, "slack-ts", &args.slack_ts);
                 s.api_url = input(platform, "slack-api-url", &args.slack_api_url);
+                s.api_url_input = "slack-api-url".into();
                 s.template = load_template(
                     "slack-template",
                     input(platform, "slack-template", &args.slack_template),
@@ -249,6 +259,7 @@ pub fn resolve(
             }
             TargetKind::Teams => {
                 s.url = teams_url.clone();
+                s.url_input = "teams-webhook-url".into();
                 s.template = load_template(
                     "teams-template",
                     input(platform, "teams-template", &args.teams_template),
@@ -256,6 +267,7 @@ pub fn resolve(
             }
             TargetKind::Webhook => {
                 s.url = webhook_url.clone();
+                s.url_input = "webhook-url".into();
                 s.secret = webhook_secret.clone();
                 s.template = load_template(
                     "webhook-template",
@@ -268,12 +280,16 @@ pub fn resolve(
             | TargetKind::GithubDeployment => {
                 s.token = github_token.clone();
                 s.api_url = Some(github_api.clone());
+                s.api_url_input = "GITHUB_API_URL".into();
                 s.project = platform.env.get("GITHUB_REPOSITORY").map(str::to_string);
                 s.context = input(platform, "status-context", &args.status_context);
                 s.template = comment_template.clone();
                 if let Some(id) = input(platform, "deployment-id", &args.deployment_id) {
                     s.deployment_id = Some(id.parse().map_err(|_| {
-                        Failure::input("deployment-id", format!("'{id}' is not a deployment id"))
+                        Failure::input(
+                            "deployment-id",
+                            format!("{} is not a deployment id", quote(&id)),
+                        )
                     })?);
                 }
             }
@@ -281,6 +297,7 @@ pub fn resolve(
                 s.token = gitlab_token.clone().or_else(|| job_token.clone());
                 s.job_token = gitlab_token.is_none() && job_token.is_some();
                 s.api_url = platform.env.get("CI_API_V4_URL").map(str::to_string);
+                s.api_url_input = "CI_API_V4_URL".into();
                 s.project = platform.env.get("CI_PROJECT_ID").map(str::to_string);
                 s.context = input(platform, "status-context", &args.status_context);
                 s.template = comment_template.clone();
@@ -289,8 +306,9 @@ pub fn resolve(
         Ok(s)
     };
 
-    let wanted: Vec<String> = match input(platform, "targets", &args.targets) {
-        Some(list) => split(&list),
+    let targets_given = input(platform, "targets", &args.targets);
+    let wanted: Vec<String> = match &targets_given {
+        Some(list) => split(list),
         None => {
             let mut names: Vec<String> = config
                 .map(|c| c.targets.iter().map(|(n, _)| n.clone()).collect())
@@ -325,15 +343,29 @@ pub fn resolve(
             continue;
         }
         let configured = config.and_then(|c| c.targets.iter().find(|(n, _)| *n == name));
+        let wanted_by = match (&targets_given, configured, name.parse::<TargetKind>()) {
+            (Some(_), _, _) => "targets",
+            (None, Some(_), _) => "config",
+            (None, None, Ok(TargetKind::Slack)) if slack_token.is_some() => "slack-token",
+            (None, None, Ok(TargetKind::Slack)) => "slack-webhook-url",
+            (None, None, Ok(TargetKind::Teams)) => "teams-webhook-url",
+            (None, None, Ok(TargetKind::Webhook)) => "webhook-url",
+            (None, None, _) => "targets",
+        }
+        .to_string();
         let target = match (configured, name.parse::<TargetKind>()) {
             (Some((_, def)), _) => {
                 let cfg = config.map(|c| c.file.as_str()).unwrap_or("config");
-                from_config(&name, def, cfg, platform, &from_inputs)?
+                Target {
+                    wanted_by,
+                    ..from_config(&name, def, cfg, platform, &from_inputs)?
+                }
             }
             (None, Ok(k)) => Target {
                 name: name.clone(),
                 kind: k,
                 settings: from_inputs(k)?,
+                wanted_by,
             },
             (None, Err(())) => {
                 let mut known: Vec<String> = TargetKind::ALL
@@ -344,13 +376,22 @@ pub fn resolve(
                     known.extend(c.targets.iter().map(|(n, _)| n.clone()));
                 }
                 let hint = suggest(&name, known.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean '{s}'?"))
+                    .map(|s| format!("; did you mean {}?", quote(s)))
                     .unwrap_or_default();
+                // Kinds as they are; names from the config are user text.
+                let listed: Vec<String> = known
+                    .iter()
+                    .map(|k| match k.parse::<TargetKind>() {
+                        Ok(_) => k.clone(),
+                        Err(()) => quote(k),
+                    })
+                    .collect();
                 return Err(Failure::input(
                     "targets",
                     format!(
-                        "unknown target '{name}' (expected one of: {}){hint}",
-                        known.join(", ")
+                        "unknown target {} (expected one of: {}){hint}",
+                        quote(&name),
+                        crate::error::one_line(&listed.join(", "))
                     ),
                 ));
             }
@@ -401,6 +442,7 @@ fn from_config(
     }
     if let Some(u) = secret("url-env", &def.url_env)? {
         s.url = Some(u);
+        s.url_input = "config".into();
         if kind == TargetKind::Slack && def.token_env.is_none() {
             // A configured webhook URL means this target is the webhook, not the inputs' bot.
             s.token = None;
@@ -417,8 +459,10 @@ fn from_config(
         s.context = Some(c.clone());
     }
     if let Some(t) = &def.template {
-        s.template =
-            Some(template::load(&at("template"), t).map_err(|e| Failure::input("config", e))?);
+        s.template = Some(
+            template::load("config", &at("template"), t)
+                .map_err(|e| Failure::input("config", e))?,
+        );
     }
     if let Some(list) = &def.mention_on {
         s.mention_on = list.clone();
@@ -427,6 +471,7 @@ fn from_config(
         name: name.to_string(),
         kind,
         settings: s,
+        wanted_by: "config".to_string(),
     })
 }
 
@@ -435,12 +480,15 @@ fn check_target(t: &Target, platform: &Platform) -> Result<(), Failure> {
     let s = &t.settings;
     let need = |what: &str| {
         Failure::input(
-            "targets",
-            format!("target '{}' ({}) needs {what}", t.name, t.kind),
+            t.wanted_by.clone(),
+            format!("target {} ({}) needs {what}", quote(&t.name), t.kind),
         )
     };
-    for url in [&s.url, &s.api_url].into_iter().flatten() {
-        check_url(&t.name, url)?;
+    if let Some(url) = &s.url {
+        check_url(t, &s.url_input, url)?;
+    }
+    if let Some(url) = &s.api_url {
+        check_url(t, &s.api_url_input, url)?;
     }
     match t.kind {
         TargetKind::Slack => match (&s.token, &s.channel, &s.url) {
@@ -475,15 +523,25 @@ fn check_target(t: &Target, platform: &Platform) -> Result<(), Failure> {
     }
 }
 
-/// An http(s) URL. The message never repeats the URL (it may be a secret).
-fn check_url(target: &str, url: &str) -> Result<(), Failure> {
-    match reqwest::Url::parse(url) {
-        Ok(u) if u.scheme() == "https" || u.scheme() == "http" => Ok(()),
-        _ => Err(Failure::input(
-            "targets",
-            format!("target '{target}': a URL setting is not an http(s) URL"),
-        )),
-    }
+/// An http(s) URL with a host, blamed on the input it came from. The message never repeats
+/// the URL or any part of it (it may be a secret).
+fn check_url(t: &Target, input: &str, url: &str) -> Result<(), Failure> {
+    let problem = match reqwest::Url::parse(url) {
+        Ok(u) if !matches!(u.scheme(), "https" | "http") => "is not an http(s) URL",
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => "has no host",
+        Ok(_) => return Ok(()),
+        Err(_) => "is not a URL",
+    };
+    let input = if input.is_empty() { "config" } else { input };
+    let what = if input == "config" {
+        format!(
+            "the URL of target {} (its url_env variable) {problem}",
+            quote(&t.name)
+        )
+    } else {
+        format!("{problem} (target {}, value not shown)", quote(&t.name))
+    };
+    Err(Failure::input(input, crate::error::one_line(&what)))
 }
 
 /// The `notify` section of a loaded config file.
@@ -549,31 +607,6 @@ pub fn section(config: &crate::config::Config) -> NotifyConfig {
     }
 }
 
-/// Registers a URL that holds a secret (webhooks): the URL as given, as reqwest prints it
-/// (normalised: `:443` dropped, escapes changed), and each long path segment and query
-/// value, so no error message can show any of it.
-pub fn add_url_secret(platform: &mut Platform, url: &str) {
-    platform.add_secret(url);
-    if let Ok(parsed) = reqwest::Url::parse(url) {
-        platform.add_secret(parsed.as_str());
-        let after_host = url
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
-            .unwrap_or_default();
-        for part in after_host.split(['/', '?', '&', '=']) {
-            if part.len() >= 16 {
-                platform.add_secret(part);
-            }
-        }
-        for (_, value) in parsed.query_pairs() {
-            if value.len() >= 16 {
-                platform.add_secret(&value);
-            }
-        }
-    }
-}
-
 fn register_config_secrets(cfg: &NotifyConfig, platform: &mut Platform) {
     for (_, t) in &cfg.targets {
         for var in [&t.token_env, &t.secret_env].into_iter().flatten() {
@@ -615,7 +648,7 @@ fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
         Some("false") => Ok(Some(false)),
         Some(other) => Err(Failure::input(
             name,
-            format!("expected true or false, got '{other}'"),
+            format!("expected true or false, got {}", quote(other)),
         )),
     }
 }

@@ -80,7 +80,7 @@ impl Slack<'_> {
         if !status.is_success() {
             bail!(
                 "Slack {method} answered {status}: {}",
-                text.chars().take(300).collect::<String>()
+                crate::http::excerpt(&text)
             );
         }
         let answer: Value = serde_json::from_str(&text)
@@ -194,7 +194,12 @@ impl Notes for Thread<'_, '_> {
 
     async fn create(&self, message: &Value) -> Result<u64> {
         let (_, ts) = self.slack.post(message, None).await?;
-        ts_number(&ts).ok_or_else(|| anyhow!("Slack answered an unexpected ts '{ts}'"))
+        ts_number(&ts).ok_or_else(|| {
+            anyhow!(
+                "Slack answered an unexpected ts {}",
+                crate::error::quote(&ts)
+            )
+        })
     }
 
     async fn update(&self, id: u64, message: &Value) -> Result<()> {
@@ -308,7 +313,7 @@ pub async fn send_webhook(
         };
         bail!(
             "the Slack webhook answered {status}: {}{hint}",
-            answer.chars().take(300).collect::<String>()
+            crate::http::excerpt(&answer)
         );
     }
     Ok(Sent::delivered(match ts {

@@ -47,7 +47,7 @@ pub async fn send(
             };
             bail!(
                 "the Teams webhook answered {status}: {}{hint}",
-                text.chars().take(300).collect::<String>()
+                crate::http::excerpt(&text)
             )
         }
     }

@@ -5,6 +5,8 @@
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::Value;
 
+use crate::error::quote;
+
 /// Instructions a template may run: plenty for a message, a stop for runaway loops.
 const FUEL: u64 = 200_000;
 
@@ -20,26 +22,31 @@ pub enum Syntax {
 /// A template's text and where it came from (for messages).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
-    /// The input or file that held it.
+    /// The input it was given in (`slack-template`, or `config` for a named target's).
+    pub input: String,
+    /// What held it, as messages name it: the input, or the file (quoted: a user path).
     pub origin: String,
     pub text: String,
 }
 
-/// Reads a template input: a value with a newline or a `{` is the template itself;
-/// otherwise it names a file (relative to the working directory).
-pub fn load(origin: &str, value: &str) -> Result<Source, String> {
+/// Reads a template given in `input`: a value with a newline or a `{` is the template
+/// itself (named `label` in messages); otherwise it names a file (relative to the working
+/// directory).
+pub fn load(input: &str, label: &str, value: &str) -> Result<Source, String> {
     if value.contains('\n') || value.contains('{') {
         return Ok(Source {
-            origin: origin.to_string(),
+            input: input.to_string(),
+            origin: label.to_string(),
             text: value.to_string(),
         });
     }
     std::fs::read_to_string(value)
         .map(|text| Source {
-            origin: value.to_string(),
+            input: input.to_string(),
+            origin: quote(value),
             text,
         })
-        .map_err(|e| format!("cannot read the template file '{value}': {e}"))
+        .map_err(|e| format!("cannot read the template file {}: {e}", quote(value)))
 }
 
 /// Renders `source` with `context`. Errors say where (template line) and what.
@@ -95,6 +102,7 @@ mod tests {
 
     fn src(text: &str) -> Source {
         Source {
+            input: "slack-template".into(),
             origin: "t".into(),
             text: text.into(),
         }

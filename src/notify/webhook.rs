@@ -55,7 +55,7 @@ pub async fn send(
             let text = resp.text().await.unwrap_or_default();
             bail!(
                 "the webhook answered {status}: {}",
-                text.chars().take(300).collect::<String>()
+                crate::http::excerpt(&text)
             )
         }
     }

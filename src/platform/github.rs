@@ -40,6 +40,13 @@ pub fn may_command(text: &str) -> bool {
         || memchr::memmem::find(text.as_bytes(), b"##[").is_some()
 }
 
+/// True when the runner reads `name` back as the output it is: not empty, and no line
+/// break, `=` or `<<` (the runner splits `name=value` at the first `=` and `name<<DELIM` at
+/// the first `<<`).
+pub fn valid_output_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['\n', '\r', '=']) && !name.contains("<<")
+}
+
 /// 32 random hex characters (from the OS; falls back to time and pid).
 pub fn random_hex() -> String {
     let mut bytes = [0u8; 16];
@@ -173,6 +180,16 @@ mod tests {
         let delim = head.strip_prefix("x<<").unwrap();
         assert!(delim.starts_with("ghadelimiter_") && delim.len() == 13 + 32);
         assert_eq!(lines.collect::<Vec<_>>(), vec!["a", "b", delim]);
+    }
+
+    #[test]
+    fn output_names_the_runner_reads_back() {
+        for ok in ["web", "tier-stable", "a b", "x_files"] {
+            assert!(valid_output_name(ok), "{ok}");
+        }
+        for bad in ["", "a=b", "a<<b", "a\nb", "a\rb"] {
+            assert!(!valid_output_name(bad), "{bad:?}");
+        }
     }
 
     #[test]

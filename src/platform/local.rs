@@ -1,7 +1,5 @@
 //! A terminal: results on stdout as text or JSON, logs on stderr.
 
-use std::io::Write;
-
 use super::{OutputFormat, Platform, Report};
 use crate::error::Failure;
 
@@ -53,14 +51,5 @@ pub(super) fn finish(platform: &mut Platform, report: &Report) -> Result<(), Fai
         }
     };
     let text = platform.redact(&text);
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        // The reader stopped reading (`shipgate … | head -1`): what it took is what it
-        // wanted, so the verb's own exit code stands. (A closed stdout is ignored by std.)
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::Operational(anyhow::anyhow!(
-            "cannot write to stdout: {e}"
-        ))),
-    }
+    super::write_stdout(text.as_bytes())
 }

@@ -220,7 +220,10 @@ impl Platform {
             return;
         }
         if self.kind == Kind::Github {
-            let line = format!("::add-mask::{value}");
+            // Escaped as `@actions/core` does: the runner unescapes `%25`, `%0D` and `%0A`
+            // in a command's data, so a secret holding `%25` would otherwise be masked as
+            // a different string.
+            let line = format!("::add-mask::{}", github::escape_data(value));
             self.command(&line);
         }
         self.secrets.push(value.to_string());
@@ -283,7 +286,9 @@ impl Platform {
     pub fn report_failure(&mut self, failure: &Failure) {
         let mut excerpts = Vec::new();
         for leaf in failure.leaves() {
-            let text = self.redact(&leaf.to_string());
+            // Redacted before it is cut to one bounded line, so a secret near the cut can
+            // never be shown in part.
+            let text = self.redact(&uncut(leaf));
             let location = match leaf {
                 Failure::Input { location, .. } => location.clone(),
                 _ => None,
@@ -360,7 +365,26 @@ impl Platform {
 
     /// Writes every result of the run at once: outputs, summary, artifacts, extra files.
     /// Nothing is written before this, so a failed run leaves no half-written outputs.
+    ///
+    /// An output name the runner cannot read back (empty, or with a line break, `=` or
+    /// `<<`) is exit 2 before anything is written: verbs check the names they derive from
+    /// user text themselves, with a better message; this is the net under them.
     pub fn finish(&mut self, report: &Report) -> Result<(), Failure> {
+        if self.kind == Kind::Github {
+            if let Some((name, _)) = report
+                .outputs
+                .iter()
+                .find(|(n, _)| !github::valid_output_name(n))
+            {
+                return Err(Failure::input(
+                    "outputs",
+                    format!(
+                        "the output name {} cannot be written to GITHUB_OUTPUT (it is empty, or holds a line break, '=' or '<<')",
+                        crate::error::quote(name)
+                    ),
+                ));
+            }
+        }
         for (path, bytes) in &report.files {
             write_file(path, bytes)?;
         }
@@ -477,6 +501,24 @@ impl Drop for Platform {
     }
 }
 
+/// A failure's message before [`crate::error::one_line`] cuts it (what Display shows, uncut).
+fn uncut(leaf: &Failure) -> String {
+    match leaf {
+        Failure::Input {
+            input,
+            location,
+            message,
+            ..
+        } => match location {
+            Some(loc) => format!("{loc}: input '{input}': {message}"),
+            None => format!("input '{input}': {message}"),
+        },
+        Failure::Operational(e) => format!("{e:#}"),
+        Failure::Decision(s) | Failure::Timeout(s) => s.clone(),
+        Failure::Many(_) => leaf.to_string(),
+    }
+}
+
 /// `text` with every control character except newline and tab escaped as in
 /// [`crate::error::quote`] (a carriage return would start a new line for the runner; an
 /// escape sequence could forge a GitLab section or rewrite the terminal).
@@ -506,6 +548,21 @@ pub fn print_stderr(line: &str) {
     let _ = err
         .write_all(line.as_bytes())
         .and_then(|_| err.write_all(b"\n"));
+}
+
+/// Writes a verb's results to stdout (a terminal, or a pipe a script reads). A reader that
+/// stopped reading (`shipgate … | head -1`: a broken pipe) is not an error: what it took is
+/// what it wanted, and the verb's own exit code stands. A closed stdout is ignored by std.
+/// Any other write error is exit 1.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Operational(anyhow::anyhow!(
+            "cannot write to stdout: {e}"
+        ))),
+    }
 }
 
 /// Writes a file, creating its folder.
@@ -626,6 +683,12 @@ mod tests {
         // Closed when the platform goes away, so later steps' commands work.
         assert_eq!(lines[8], format!("::{second}::"));
         assert_eq!(lines.len(), 9);
+    }
+
+    #[test]
+    fn a_mask_reads_back_as_the_secret() {
+        let log = logged(Kind::Github, |p| p.add_secret("https://h/x?k=a%25b"));
+        assert_eq!(log, "::add-mask::https://h/x?k=a%2525b\n");
     }
 
     #[test]
