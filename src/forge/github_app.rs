@@ -489,7 +489,7 @@ async fn check(resp: Response, what: &str) -> anyhow::Result<Response> {
     };
     bail!(
         "GitHub API answered {status} {what}: {}{hint}",
-        text.chars().take(300).collect::<String>()
+        crate::http::excerpt(&text)
     )
 }
 

@@ -183,7 +183,9 @@ impl Session<'_> {
         let retry_after =
             header(&resp, "retry-after").and_then(|v| crate::http::parse_retry_after(&v));
         let body = resp.text().await.unwrap_or_default();
-        let short: String = body.chars().take(300).collect();
+        // Cut only after redaction (the platform cuts each line): a secret the server
+        // echoes near a cut must never show in part.
+        let short = crate::http::excerpt(&body);
         let limited = status == StatusCode::TOO_MANY_REQUESTS
             || (status == StatusCode::FORBIDDEN
                 && body.to_ascii_lowercase().contains("rate limit"));

@@ -285,7 +285,7 @@ impl GlSession<'_> {
             let text = resp.text().await.unwrap_or_default();
             return Err(anyhow!(
                 "GitLab API answered {status} {what}: {}",
-                text.chars().take(300).collect::<String>()
+                crate::http::excerpt(&text)
             ));
         }
         let header = |name: &str| {
@@ -338,7 +338,7 @@ impl GlSession<'_> {
             let text = resp.text().await.unwrap_or_default();
             return Err(anyhow!(
                 "GitLab API answered {status} {what}: {}",
-                text.chars().take(300).collect::<String>()
+                crate::http::excerpt(&text)
             ));
         }
         let next = next_link(resp.headers());
