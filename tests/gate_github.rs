@@ -1410,3 +1410,51 @@ fn the_request_asks_only_the_policys_approvers() {
     assert_eq!(logins(&run), vec!["alice"]);
     assert!(run.summary.contains("not an approver"), "{}", run.summary);
 }
+
+/// `dry-run` is an offline preview: no token, not one API request, and the request it would
+/// open (title, body, who is asked) and the rules (held, waiting, failed) are shown.
+#[test]
+fn a_dry_run_is_offline_and_previews_the_request_and_the_rules() {
+    let fake = GithubFake::start_at(REPO, Some("2026-03-02T10:00:00Z"), 1.0);
+    let dir = config_dir();
+    let run = step(&fake, dir.path())
+        .env("SHIPGATE_NOW", "2026-03-02T10:00:00Z")
+        .input("dry-run", "true")
+        .input("environment", "prod")
+        .input("issue-title", "Deploy v2 to prod")
+        .input("windows", "Mon-Fri 09:00-17:00 UTC")
+        .input("wait-timer", "30m")
+        .input("after-environment", "staging")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(fake.log().len(), 0, "a dry run made API requests");
+    assert_eq!(run.get("approval-status"), "dry-run");
+    assert!(
+        run.stdout
+            .contains("would open \"Deploy v2 to prod\" in acme/app, asking alice"),
+        "{}",
+        run.stdout
+    );
+    for text in [
+        "Would open \"Deploy v2 to prod\" in acme/app, asking: alice.",
+        "Required approvers: [alice]",
+        "Policy `prod-approval`: 1 of `leads`",
+        "| ✅ | deployment window: Mon-Fri 09:00-17:00 UTC |",
+        "| ⏳ | wait timer 30m |",
+        "| ⏳ | after `staging` for 0s | not checked in a dry run",
+    ] {
+        assert!(run.summary.contains(text), "{text}\n{}", run.summary);
+    }
+    // A gate that asks nobody: no request would be opened.
+    let run = step(&fake, dir.path())
+        .input("dry-run", "true")
+        .input("environment", "eu")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.summary.contains("no request would be opened"),
+        "{}",
+        run.summary
+    );
+    assert_eq!(fake.log().len(), 0);
+}

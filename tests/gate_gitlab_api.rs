@@ -704,3 +704,27 @@ fn in_a_merge_request_the_request_is_a_note_and_approvals_are_later_notes() {
         2
     );
 }
+
+/// `dry-run` on GitLab needs no token: an offline preview of the issue and the rules.
+#[test]
+fn a_dry_run_needs_no_token_on_gitlab() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = common::Action::gitlab("gate", dir.path())
+        .env("CI_PROJECT_ID", "42")
+        .env("CI_PIPELINE_ID", "900")
+        .env("CI_API_V4_URL", "http://127.0.0.1:9/api/v4")
+        .input("dry-run", "true")
+        .input("approvers", "alice,group/leads")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let dotenv = std::fs::read_to_string(dir.path().join("shipgate-gate.env")).unwrap_or_default();
+    assert!(
+        dotenv.contains("SHIPGATE_approval_status=dry-run"),
+        "{dotenv}"
+    );
+    assert!(
+        run.stdout.contains("asking alice, group/leads (team)"),
+        "{}",
+        run.stdout
+    );
+}

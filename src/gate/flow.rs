@@ -457,24 +457,6 @@ async fn request_and_wait<F: Forge>(
         };
         return Ok(finish(gate, o, failure));
     }
-    if spec.dry_run {
-        let record = gate.record();
-        p.info(&format!(
-            "dry run: would open \"{}\" in {}:\n{}",
-            gate.title(),
-            gate.run.place,
-            gate.body(&record)
-        ));
-        let o = Outputs {
-            request: None,
-            status: "dry-run",
-            eval: None,
-            rows: &rows,
-            lines: vec!["Dry run: nothing was written.".into()],
-            headline: "dry run".into(),
-        };
-        return Ok(finish(gate, o, None));
-    }
     if !gate.policy.needs_approval() {
         return without_request(gate, forge, p).await;
     }
@@ -492,6 +474,124 @@ async fn request_and_wait<F: Forge>(
         return Ok(finish(gate, o, None));
     }
     wait(gate, forge, p, request, requested).await
+}
+
+/// `--dry-run`: an offline preview of the request (title, body, who would be asked) and of
+/// the rules at this instant (which hold, which would wait, which fail). Reads no token and
+/// makes no request: teams are shown unexpanded, and the `after` rule (which needs the
+/// platform's deployments) and exclusions other than the initiator are not checked.
+pub fn preview(
+    spec: &Spec,
+    run: RunInfo,
+    clock: &Clock,
+    initiator: Option<&str>,
+    platform_freeze: Option<String>,
+    p: &mut Platform,
+) -> Result<Finish, Failure> {
+    let groups = spec
+        .policy
+        .groups
+        .iter()
+        .map(|(name, entries)| {
+            let members = entries.iter().map(|e| {
+                let e = e.trim().trim_start_matches('@');
+                match e.strip_prefix("team:") {
+                    Some(team) => format!("{team} (team)"),
+                    None if e.contains('/') => format!("{e} (team)"),
+                    None => e.to_string(),
+                }
+            });
+            super::policy::Group::new(name, members)
+        })
+        .collect();
+    let mut excluded = std::collections::BTreeMap::new();
+    let excludes_initiator = spec
+        .policy
+        .exclude
+        .contains(&crate::config::schema::Exclusion::Initiator);
+    if let Some(who) = initiator.filter(|w| !w.is_empty() && excludes_initiator) {
+        excluded.insert(who.to_lowercase(), "started the run".to_string());
+    }
+    let policy = spec.policy.preview(groups, excluded)?;
+    let gate = Gate {
+        spec,
+        run,
+        clock,
+        policy,
+        soak: None,
+        name: String::new(),
+    };
+    let now = clock.now();
+    let mut rows = decide::time_rows(&gate.rules(Some(now), platform_freeze), now);
+    if let Some(a) = &spec.after {
+        rows.push(Row {
+            mark: Mark::Waiting(None),
+            rule: format!("after `{}` for {}", a.environment, format_duration(a.soak)),
+            detail: "not checked in a dry run: it needs the platform's deployments".into(),
+        });
+    }
+    let needs_people = gate.policy.needs_approval();
+    let approvers: Vec<String> = gate.policy.eligible().into_iter().collect();
+    let title = gate.title();
+    let body = gate.body(&gate.record());
+    let mut lines = vec!["Dry run: nothing was read from or written to the API.".to_string()];
+    if needs_people {
+        p.info(&format!(
+            "dry run: would open \"{title}\" in {}, asking {}:\n{body}",
+            gate.run.place,
+            approvers.join(", ")
+        ));
+        lines.push(format!(
+            "Would open \"{title}\" in {}, asking: {}.",
+            gate.run.place,
+            approvers.join(", ")
+        ));
+    } else {
+        lines.push("The policy asks nobody: no request would be opened.".into());
+    }
+    let other_exclusions = spec
+        .policy
+        .exclude
+        .iter()
+        .any(|e| *e != crate::config::schema::Exclusion::Initiator);
+    if other_exclusions {
+        lines.push("Commit, pull-request and re-run exclusions are applied at run time.".into());
+    }
+    let eval = policy::evaluate(&gate.policy, &spec.words, &[], now);
+    let o = Outputs {
+        request: None,
+        status: "dry-run",
+        eval: needs_people.then_some(&eval),
+        rows: &rows,
+        lines,
+        headline: "dry run".into(),
+    };
+    let mut done = finish(&gate, o, None);
+    if let Some(serde_json::Value::Object(json)) = done.report.json.as_mut() {
+        json.insert(
+            "request".into(),
+            serde_json::json!({
+                "title": title,
+                "body": body,
+                "approvers": approvers,
+                "opened": needs_people,
+            }),
+        );
+    }
+    done.report.summary = done.report.summary.map(|md| {
+        if needs_people {
+            let fence = "`".repeat(longest_run(&body, '`').max(2) + 1);
+            format!("{md}\n**The request that would be opened:** {title}\n\n{fence}text\n{body}\n{fence}\n")
+        } else {
+            md
+        }
+    });
+    Ok(done)
+}
+
+/// The longest run of `c` in `text` (to fence text that may contain fences).
+fn longest_run(text: &str, c: char) -> usize {
+    text.split(|x| x != c).map(str::len).max().unwrap_or(0)
 }
 
 /// A gate that asks nobody (a soak-only or timer-only policy): no request is opened. The

@@ -64,6 +64,25 @@ impl RawPolicy {
         groups: Vec<Group>,
         excluded: BTreeMap<String, String>,
     ) -> Result<Policy, Failure> {
+        self.build(groups, excluded, true)
+    }
+
+    /// The policy as [`RawPolicy::resolve`] makes it (bounds checked), without the check
+    /// that enough people are left: a dry run cannot expand teams, so it cannot count them.
+    pub fn preview(
+        &self,
+        groups: Vec<Group>,
+        excluded: BTreeMap<String, String>,
+    ) -> Result<Policy, Failure> {
+        self.build(groups, excluded, false)
+    }
+
+    fn build(
+        &self,
+        groups: Vec<Group>,
+        excluded: BTreeMap<String, String>,
+        check: bool,
+    ) -> Result<Policy, Failure> {
         let rules = |list: &[(String, u32)]| -> Vec<Rule> {
             list.iter()
                 .map(|(g, m)| Rule {
@@ -107,7 +126,7 @@ impl RawPolicy {
         let needed = u64::from(policy.min_total).max(all_of + cheapest_any.unwrap_or(0));
         // "Every approver" over nobody is a policy no one can meet, not one that needs no one.
         let all_of_nobody = self.min_total == MinTotal::All && eligible == 0;
-        if needed > u64::from(eligible) || all_of_nobody {
+        if check && (needed > u64::from(eligible) || all_of_nobody) {
             let needed = needed.max(1);
             return Err(Failure::input(
                 "minimum-approvals",
