@@ -1458,3 +1458,60 @@ fn a_dry_run_is_offline_and_previews_the_request_and_the_rules() {
     );
     assert_eq!(fake.log().len(), 0);
 }
+
+/// Break glass: one input switches a named rule of the config's gate off, with a required
+/// reason recorded in the summary and the outputs.
+#[test]
+fn skip_rules_switches_a_named_rule_off_with_a_recorded_reason() {
+    let fake = GithubFake::start(REPO);
+    let dir = config_dir();
+    // staging never ran this commit: the stagger gate blocks.
+    let blocked = gate(&fake, dir.path()).input("environment", "eu").run();
+    assert_eq!(blocked.code, 3, "{}{}", blocked.stdout, blocked.stderr);
+    let run = gate(&fake, dir.path())
+        .input("environment", "eu")
+        .input("skip-rules", "after")
+        .input("skip-reason", "hotfix INC-123")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.get("approval-status"), "approved");
+    assert_eq!(run.get("skipped-rules"), "after");
+    assert_eq!(run.get("skip-reason"), "hotfix INC-123");
+    assert!(
+        run.summary
+            .contains("Rules skipped for this run (skip-rules): after — reason: hotfix INC-123"),
+        "{}",
+        run.summary
+    );
+    assert!(!run.summary.contains("after `staging`"), "{}", run.summary);
+    for (inputs, name, message) in [
+        (
+            vec![("skip-rules", "after")],
+            "skip-reason",
+            "needs a reason",
+        ),
+        (
+            vec![("skip-rules", "approvals"), ("skip-reason", "x")],
+            "skip-rules",
+            "approvals cannot be skipped",
+        ),
+        (
+            vec![("skip-reason", "x")],
+            "skip-reason",
+            "only with skip-rules",
+        ),
+    ] {
+        let mut action = gate(&fake, dir.path()).input("environment", "eu");
+        for (k, v) in &inputs {
+            action = action.input(k, v);
+        }
+        let run = action.run();
+        assert_eq!(run.code, 2, "{inputs:?}: {}", run.stdout);
+        assert!(
+            run.stdout.contains(name) && run.stdout.contains(message),
+            "{inputs:?}: {}",
+            run.stdout
+        );
+    }
+    assert_eq!(fake.issue_count(), 0);
+}

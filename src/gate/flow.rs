@@ -200,7 +200,9 @@ impl Gate<'_> {
     }
 
     fn rows<F: Forge>(&self, forge: &F, requested: Option<Timestamp>, now: Timestamp) -> Vec<Row> {
-        decide::time_rows(&self.rules(requested, forge.freeze(now)), now)
+        // `skip-rules: freezes` switches the platform's freezes off too.
+        let freeze = forge.freeze(now).filter(|_| !self.spec.skips("freezes"));
+        decide::time_rows(&self.rules(requested, freeze), now)
     }
 
     fn title(&self) -> String {
@@ -248,6 +250,9 @@ impl Gate<'_> {
             self.spec.policy_label(),
             rules.join(", ")
         ));
+        if let Some(line) = self.spec.skip_line() {
+            body.push_str(&format!("\n\n**{line}**"));
+        }
         if !self.spec.issue_body.is_empty() {
             body.push_str("\n\n");
             body.push_str(&self.spec.issue_body);
@@ -384,6 +389,7 @@ fn finish(gate: &Gate<'_>, o: Outputs<'_>, failure: Option<Failure>) -> Finish {
         serde_json::to_string(&denials).unwrap_or_else(|_| "[]".into()),
     );
     let mut lines = o.lines;
+    gate.spec.report_skips(&mut report, &mut lines);
     if let Some(r) = o.request {
         lines.insert(0, format!("Request: [#{}]({})", r.number, r.url));
     }
@@ -397,6 +403,8 @@ fn finish(gate: &Gate<'_>, o: Outputs<'_>, failure: Option<Failure>) -> Finish {
         "approvers": approvals,
         "denied-by": denials,
         "rules": o.rows.iter().map(|r| serde_json::json!({"rule": r.rule, "held": r.mark == Mark::Held, "why": r.detail})).collect::<Vec<_>>(),
+        "skipped-rules": gate.spec.skipped,
+        "skip-reason": gate.spec.skip_reason,
     }));
     let title = gate.spec.summary_title();
     report.summary = Some(decide::summary(&title, &o.headline, &lines, o.eval, o.rows));

@@ -255,9 +255,7 @@ fn count(
         &comments,
         requested.unwrap_or(Timestamp::MIN),
     );
-    let freeze = p
-        .env
-        .is_true("CI_DEPLOY_FREEZE")
+    let freeze = (p.env.is_true("CI_DEPLOY_FREEZE") && !spec.skips("freezes"))
         .then(|| "CI_DEPLOY_FREEZE: a GitLab deploy freeze period was active when the pipeline was created".to_string());
     let rules = TimeRules {
         windows: &spec.windows,
@@ -290,6 +288,7 @@ fn count(
         "approvers",
         serde_json::to_string(&eval.approvals).unwrap_or_else(|_| "[]".into()),
     );
+    spec.report_skips(&mut report, &mut lines);
     let headline = match outcome {
         Outcome::Approved => "✅ approved",
         Outcome::Denied => "❌ denied",
@@ -305,6 +304,8 @@ fn count(
     report.json = Some(serde_json::json!({
         "approval-status": outcome.status(),
         "approvers": eval.approvals,
+        "skipped-rules": spec.skipped,
+        "skip-reason": spec.skip_reason,
         "rules": rows.iter().map(|r| serde_json::json!({"rule": r.rule, "held": r.mark == Mark::Held, "why": r.detail})).collect::<Vec<_>>(),
     }));
     let failure = match outcome {

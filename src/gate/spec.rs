@@ -175,6 +175,10 @@ pub struct Spec {
     pub issue_number: Option<u64>,
     pub approvals_dir: Option<String>,
     pub dry_run: bool,
+    /// Rules switched off for this run by `skip-rules` (`after`, `windows`, `freezes`,
+    /// `wait`), with the required reason.
+    pub skipped: Vec<String>,
+    pub skip_reason: Option<String>,
     /// GitLab: the request is a note on the merge request, not an issue.
     pub request_in_merge_request: bool,
     /// GitHub App credentials: ID, private key, installation ID.
@@ -189,6 +193,32 @@ impl Spec {
             Some(name) => format!("`{name}`"),
             None if self.inline_policy => "inline policy".into(),
             None => "approvers input".into(),
+        }
+    }
+
+    /// True when `skip-rules` switched `rule` off.
+    pub fn skips(&self, rule: &str) -> bool {
+        self.skipped.iter().any(|r| r == rule)
+    }
+
+    /// `Rules skipped for this run (skip-rules): after — reason: …`, when any were.
+    pub fn skip_line(&self) -> Option<String> {
+        (!self.skipped.is_empty()).then(|| {
+            format!(
+                "Rules skipped for this run (skip-rules): {} — reason: {}",
+                self.skipped.join(", "),
+                self.skip_reason.as_deref().unwrap_or_default()
+            )
+        })
+    }
+
+    /// Records skipped rules: the `skipped-rules` and `skip-reason` outputs and the first
+    /// line of the summary.
+    pub fn report_skips(&self, report: &mut crate::platform::Report, lines: &mut Vec<String>) {
+        if let Some(line) = self.skip_line() {
+            report.set("skipped-rules", self.skipped.join(","));
+            report.set("skip-reason", self.skip_reason.clone().unwrap_or_default());
+            lines.insert(0, format!("⚠️ {line}"));
         }
     }
 
@@ -486,6 +516,22 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         },
     };
 
+    let (skipped, skip_reason) = skip_rules(
+        input("skip-rules", &args.skip_rules),
+        input("skip-reason", &args.skip_reason),
+    )?;
+    let mut windows = windows;
+    let mut freezes = freezes;
+    let mut wait = wait;
+    let mut after = after;
+    for rule in &skipped {
+        match rule.as_str() {
+            "after" => after = None,
+            "windows" => windows.clear(),
+            "freezes" => freezes.clear(),
+            _ => wait = None,
+        }
+    }
     let poll = match input("polling-interval-seconds", &args.polling_interval_seconds) {
         None => Duration::from_secs(10),
         Some(v) => parse_poll(&v).map_err(|e| Failure::input("polling-interval-seconds", e))?,
@@ -531,6 +577,8 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
 
     Ok(Spec {
         mode,
+        skipped,
+        skip_reason,
         named_policy,
         inline_policy: inline,
         secret: input("secret", &args.secret),
@@ -733,6 +781,60 @@ fn policy_source(
         },
         Extras::default(),
     ))
+}
+
+/// The rules `skip-rules` may switch off.
+const SKIPPABLE: [&str; 4] = ["after", "windows", "freezes", "wait"];
+
+/// Parses `skip-rules` and `skip-reason`: known rule names (`wait-timer` is `wait`), and a
+/// reason, required, on one line.
+fn skip_rules(
+    rules: Option<String>,
+    reason: Option<String>,
+) -> Result<(Vec<String>, Option<String>), Failure> {
+    let Some(rules) = rules else {
+        if reason.is_some() {
+            return Err(Failure::input(
+                "skip-reason",
+                "set only with skip-rules (the rules it explains)",
+            ));
+        }
+        return Ok((Vec::new(), None));
+    };
+    let mut skipped: Vec<String> = Vec::new();
+    for name in split_list(&rules) {
+        let name = match name.to_ascii_lowercase().as_str() {
+            "wait-timer" => "wait".to_string(),
+            other => other.to_string(),
+        };
+        if !SKIPPABLE.contains(&name.as_str()) {
+            return Err(Failure::input(
+                "skip-rules",
+                format!(
+                    "{} is not a rule that can be skipped (one of: {}; approvals cannot be skipped)",
+                    quote(&name),
+                    SKIPPABLE.join(", ")
+                ),
+            ));
+        }
+        if !skipped.contains(&name) {
+            skipped.push(name);
+        }
+    }
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    match reason {
+        None if !skipped.is_empty() => Err(Failure::input(
+            "skip-reason",
+            "skip-rules switches rules off, and needs a reason (e.g. skip-reason: \"hotfix INC-123\")",
+        )),
+        Some(r) if r.contains(['\n', '\r']) => Err(Failure::input(
+            "skip-reason",
+            "the reason must be one line",
+        )),
+        reason => Ok((skipped, reason)),
+    }
 }
 
 /// A bad value in a named gate of the config, named by its key.
