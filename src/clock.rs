@@ -20,6 +20,11 @@ pub struct Clock {
     scale: f64,
 }
 
+/// The bounds of `SHIPGATE_TIME_SCALE` (a test hook): beyond them the scaled arithmetic
+/// overflows or a sleep never ends.
+const MIN_SCALE: f64 = 0.001;
+const MAX_SCALE: f64 = 1_000_000.0;
+
 impl Clock {
     /// The clock from `SHIPGATE_NOW` / `SHIPGATE_TIME_SCALE` (tests and benchmarks), else real.
     pub fn from_env(env: &Env) -> Result<Clock, Failure> {
@@ -39,11 +44,14 @@ impl Clock {
             .map(|v| {
                 v.parse::<f64>()
                     .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .filter(|s| (MIN_SCALE..=MAX_SCALE).contains(s))
                     .ok_or_else(|| {
                         Failure::input(
                             "SHIPGATE_TIME_SCALE",
-                            format!("'{v}' is not a positive number"),
+                            format!(
+                                "{} is not a number from {MIN_SCALE} to the maximum {MAX_SCALE}",
+                                crate::error::quote(v)
+                            ),
                         )
                     })
             })
@@ -86,13 +94,17 @@ impl Clock {
 
     /// The current (possibly simulated) instant.
     pub fn now(&self) -> Timestamp {
-        let elapsed = self.started.elapsed().mul_f64(self.scale);
+        let scaled = self.started.elapsed().as_secs_f64() * self.scale;
+        let elapsed = Duration::try_from_secs_f64(scaled).unwrap_or(Duration::MAX);
         let elapsed = SignedDuration::try_from(elapsed).unwrap_or(SignedDuration::MAX);
         self.start.saturating_add(elapsed).unwrap_or(self.start)
     }
 
     /// Sleeps for `d` of simulated time.
     pub async fn sleep(&self, d: Duration) {
-        tokio::time::sleep(d.div_f64(self.scale)).await;
+        // Never panics: an unrepresentable real pause is as long as a pause gets.
+        let real = Duration::try_from_secs_f64(d.as_secs_f64() / self.scale)
+            .unwrap_or(Duration::from_secs(365 * 86_400));
+        tokio::time::sleep(real).await;
     }
 }

@@ -1219,8 +1219,14 @@ fn a_wrong_app_id_is_an_api_failure_and_opens_nothing() {
 fn huge_durations_and_counts_are_bad_input_naming_the_maximum() {
     let fake = GithubFake::start(REPO);
     let dir = tempfile::tempdir().unwrap();
+    let long_title = "x".repeat(300);
+    let long_body = "y".repeat(70_000);
+    std::fs::write(dir.path().join("body.md"), "z".repeat(300_000)).unwrap();
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
     let cases: &[Case] = &[
+        (&[("issue-title", &long_title)], "issue-title", "at most 255"),
+        (&[("issue-body", &long_body)], "issue-body", "maximum 60000"),
+        (&[("issue-body-file-path", "body.md")], "issue-body-file-path", "maximum 60000"),
         (&[("timeout", "1e20")], "timeout", "maximum duration 365d"),
         (&[("timeout", "99999999999999999999999d")], "timeout", "maximum duration 365d"),
         (&[("wait-timer", "1e20")], "wait-timer", "maximum duration 365d"),
@@ -1268,6 +1274,13 @@ fn huge_durations_and_counts_are_bad_input_naming_the_maximum() {
         assert!(run.stdout.contains(name), "{inputs:?}: {}", run.stdout);
         assert!(run.stdout.contains(message), "{inputs:?}: {}", run.stdout);
     }
+    // The clock's test hook is bounded too (it would overflow the scaled arithmetic).
+    let run = gate(&fake, dir.path())
+        .env("SHIPGATE_TIME_SCALE", "1e300")
+        .input("approvers", "alice")
+        .run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("SHIPGATE_TIME_SCALE"), "{}", run.stdout);
     // A named gate in .shipgate.yml is bounded the same way, and the message names the key.
     std::fs::write(
         dir.path().join(".shipgate.yml"),

@@ -153,10 +153,15 @@ fn approve(p: &mut Platform, clock: &Clock, policy: &Policy) -> Result<Finish, F
             }
         })
         .collect();
-    let path = PathBuf::from(RECORD_DIR).join(format!(
-        "{}.json",
-        if name.is_empty() { "approve" } else { &name }
-    ));
+    // Job names that differ only in characters a file name cannot keep (`approve lead`,
+    // `approve_lead`) must not share a record: a changed name gets a hash of the original.
+    let file = if name == record.job && !name.is_empty() {
+        name
+    } else {
+        let base = if name.is_empty() { "approve" } else { &name };
+        format!("{base}-{:016x}", fnv1a(record.job.as_bytes()))
+    };
+    let path = PathBuf::from(RECORD_DIR).join(format!("{file}.json"));
     let json = serde_json::to_vec_pretty(&record).map_err(|e| Failure::Operational(e.into()))?;
     report.files.push((path, json));
     report.set("approval-status", "recorded");
@@ -165,6 +170,13 @@ fn approve(p: &mut Platform, clock: &Clock, policy: &Policy) -> Result<Finish, F
     Ok(Finish {
         report,
         failure: None,
+    })
+}
+
+/// FNV-1a, 64 bits: a stable short name for a job name (not a security hash).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 

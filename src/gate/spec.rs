@@ -287,6 +287,12 @@ fn duration_input(
 pub const MIN_POLL: Duration = Duration::from_millis(10);
 pub const MAX_POLL: Duration = Duration::from_secs(3600);
 
+/// The longest `issue-body` (or file): GitHub refuses bodies over 65,536 characters, and
+/// the gate's own text and record need room.
+pub const MAX_ISSUE_BODY: usize = 60_000;
+/// The longest `issue-title` (GitLab's limit; GitHub's is 256).
+pub const MAX_TITLE: usize = 255;
+
 /// The most approvals (or denials, for a veto quorum) a policy may ask for. No real review
 /// needs more; the bound keeps the matching of approvers to rules small.
 pub const MAX_APPROVALS: u32 = 1000;
@@ -537,11 +543,38 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         Some(v) => parse_poll(&v).map_err(|e| Failure::input("polling-interval-seconds", e))?,
     };
     let issue_body = match input("issue-body-file-path", &args.issue_body_file_path) {
-        Some(path) => std::fs::read_to_string(cwd.join(&path)).map_err(|e| {
-            Failure::input("issue-body-file-path", format!("cannot read {path}: {e}"))
+        Some(path) => read_bounded(&cwd.join(&path)).map_err(|e| {
+            Failure::input(
+                "issue-body-file-path",
+                format!("cannot read {}: {e}", quote(&path)),
+            )
         })?,
         None => input("issue-body", &args.issue_body).unwrap_or_default(),
     };
+    let body_chars = issue_body.chars().count();
+    if body_chars > MAX_ISSUE_BODY {
+        let name = if input("issue-body-file-path", &args.issue_body_file_path).is_some() {
+            "issue-body-file-path"
+        } else {
+            "issue-body"
+        };
+        return Err(Failure::input(
+            name,
+            format!("{body_chars} characters is more than the maximum {MAX_ISSUE_BODY} (GitHub refuses issue bodies over 65,536)"),
+        ));
+    }
+    let issue_title = input("issue-title", &args.issue_title);
+    if let Some(title) = issue_title.as_deref() {
+        if title.chars().count() > MAX_TITLE || title.contains(['\n', '\r']) {
+            return Err(Failure::input(
+                "issue-title",
+                format!(
+                    "{} is not one line of at most {MAX_TITLE} characters",
+                    quote(title)
+                ),
+            ));
+        }
+    }
     let target_repo = match (
         input("target-repository-owner", &args.target_repository_owner),
         input("target-repository", &args.target_repository),
@@ -586,7 +619,7 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         words: Words::new(&extra_approve, &extra_deny, reasons),
         approve_words: Words::describe(&extra_approve, &DEFAULT_APPROVE),
         deny_words: Words::describe(&extra_deny, &DEFAULT_DENY),
-        issue_title: input("issue-title", &args.issue_title),
+        issue_title,
         issue_body,
         labels: input("issue-labels", &args.issue_labels)
             .map(|v| split_list(&v))
@@ -781,6 +814,21 @@ fn policy_source(
         },
         Extras::default(),
     ))
+}
+
+/// A text file, read only as far as the longest body allowed could reach (4 bytes a
+/// character), so a huge file is refused by its length without being read whole.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let limit = (MAX_ISSUE_BODY as u64 + 1) * 4;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 >= limit {
+        return Err(format!("more than the maximum {MAX_ISSUE_BODY} characters"));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
 
 /// The rules `skip-rules` may switch off.
