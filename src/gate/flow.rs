@@ -154,9 +154,10 @@ impl Record {
         format!("{RECORD_START}{json}{RECORD_END}")
     }
 
-    /// The record in an issue body, if any.
+    /// The record in an issue body, if any: the last marker, which the gate always writes
+    /// after any user text (`issue-body`, `skip-reason`) that could imitate one.
     pub fn from_body(body: &str) -> Option<Record> {
-        let start = body.find(RECORD_START)? + RECORD_START.len();
+        let start = body.rfind(RECORD_START)? + RECORD_START.len();
         let end = body[start..].find(RECORD_END)? + start;
         serde_json::from_str(&body[start..end]).ok()
     }
@@ -1048,6 +1049,13 @@ mod tests {
             "only the marker's own end: {body}"
         );
         assert_eq!(Record::from_body(&body), Some(r.clone()));
+        // User text before the real marker cannot pass for it.
+        let fake = Record {
+            sha: "evil".into(),
+            ..r.clone()
+        };
+        let spoofed = format!("{}\n{body}", fake.to_marker());
+        assert_eq!(Record::from_body(&spoofed), Some(r.clone()));
         assert!(body.contains(&Record::key_marker(&r.key)));
     }
 }
