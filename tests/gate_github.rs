@@ -1322,11 +1322,16 @@ environments:
     gate: quorum-free
   - name: prod
     gate: prod-approval
+  - name: dr
+    gate: sre-quorum
 approvers:
   leads: { users: [alice] }
   product: { users: [dave] }
   sre: { users: [erin, frank] }
 gates:
+  sre-quorum:
+    approvals: { all_of: [ { group: sre } ] }
+    veto: 2
   stagger:
     after: { environment: staging, soak: 30m }
   quorum-free:
@@ -1527,4 +1532,26 @@ fn skip_rules_switches_a_named_rule_off_with_a_recorded_reason() {
         );
     }
     assert_eq!(fake.issue_count(), 0);
+}
+
+/// A named gate takes `veto` as an inline policy does: with a quorum of 2, one denial is
+/// recorded and the request goes on.
+#[test]
+fn a_named_gate_takes_a_veto_quorum() {
+    let fake = GithubFake::start(REPO);
+    let dir = config_dir();
+    let run = spawn(gate(&fake, dir.path()).input("environment", "dr"));
+    let n = fake.wait_for_request(WAIT);
+    assert_eq!(fake.assignees(n), vec!["erin", "frank"]);
+    fake.comment(n, "erin", "deny\nnot yet");
+    std::thread::sleep(Duration::from_millis(300));
+    fake.comment(n, "frank", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(logins(&run), vec!["frank"]);
+    assert!(
+        run.summary.contains("2 denials end the request"),
+        "{}",
+        run.summary
+    );
 }

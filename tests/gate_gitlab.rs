@@ -244,3 +244,19 @@ fn approve_jobs_with_names_alike_after_sanitising_keep_their_own_records() {
     let gate = job(dir.path(), "gitlab-jobs", "gate", "erin").run();
     assert_eq!(gate.code, 0, "{}{}", gate.stdout, gate.stderr);
 }
+
+/// A dry run of an approve job checks the user but writes no record.
+#[test]
+fn a_dry_run_approve_job_writes_no_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = job(dir.path(), "gitlab-approve", "approve-lead", "alice")
+        .input("dry-run", "true")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!dir.path().join("shipgate-approvals").exists());
+    assert!(
+        dotenv(dir.path()).contains("SHIPGATE_approval_status=dry-run"),
+        "{}",
+        dotenv(dir.path())
+    );
+}

@@ -93,7 +93,7 @@ pub fn run(spec: &Spec, p: &mut Platform, clock: &Clock, cwd: &Path) -> Result<F
     let initiator = p.env.get("SHIPGATE_INITIATOR").map(str::to_string);
     let policy = policy_of(&spec.policy, initiator.as_deref())?;
     match spec.mode {
-        Mode::GitlabApprove => approve(p, clock, &policy),
+        Mode::GitlabApprove => approve(p, clock, &policy, spec.dry_run),
         Mode::GitlabJobs => count(spec, p, clock, &policy, cwd),
         _ => Err(Failure::input(
             "mode",
@@ -103,7 +103,12 @@ pub fn run(spec: &Spec, p: &mut Platform, clock: &Clock, cwd: &Path) -> Result<F
 }
 
 /// `gitlab-approve`: record the user who started this manual job, if they may approve.
-fn approve(p: &mut Platform, clock: &Clock, policy: &Policy) -> Result<Finish, Failure> {
+fn approve(
+    p: &mut Platform,
+    clock: &Clock,
+    policy: &Policy,
+    dry_run: bool,
+) -> Result<Finish, Failure> {
     let login = var(p, "GITLAB_USER_LOGIN");
     if login.is_empty() {
         return Err(Failure::input(
@@ -162,6 +167,18 @@ fn approve(p: &mut Platform, clock: &Clock, policy: &Policy) -> Result<Finish, F
         format!("{base}-{:016x}", fnv1a(record.job.as_bytes()))
     };
     let path = PathBuf::from(RECORD_DIR).join(format!("{file}.json"));
+    if dry_run {
+        report.set("approval-status", "dry-run");
+        report.summary = Some(format!(
+            "Dry run: @{login} may approve; {} would be written ({}).",
+            path.display(),
+            record.job
+        ));
+        return Ok(Finish {
+            report,
+            failure: None,
+        });
+    }
     let json = serde_json::to_vec_pretty(&record).map_err(|e| Failure::Operational(e.into()))?;
     report.files.push((path, json));
     report.set("approval-status", "recorded");
