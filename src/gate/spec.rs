@@ -381,6 +381,17 @@ fn groups_of(defs: &[(String, ApproverGroupDef)]) -> Vec<(String, Vec<String>)> 
         .collect()
 }
 
+/// Where the policy came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// A gate under `gates:` in `.shipgate.yml`.
+    Named,
+    /// YAML in the `policy` input.
+    Inline,
+    /// The drop-in `approvers` and `minimum-approvals` inputs.
+    Approvers,
+}
+
 /// What the policy sources add on top of the drop-in inputs.
 #[derive(Default)]
 struct Extras {
@@ -414,13 +425,9 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         }
     };
     let environment = input("environment", &args.environment);
-    let (mut policy, extras) = policy_source(args, p, cwd, environment.as_deref())?;
-    let policy_text = input("policy", &args.policy);
-    let inline = policy_text
-        .as_deref()
-        .is_some_and(|t| t.contains('\n') || t.contains(':'));
-    let named_policy = (!inline && (policy_text.is_some() || policy.name != "approvers"))
-        .then(|| policy.name.clone());
+    let (mut policy, extras, source) = policy_source(args, p, cwd, environment.as_deref())?;
+    let inline = source == Source::Inline;
+    let named_policy = (source == Source::Named).then(|| policy.name.clone());
 
     if let Some(text) = input("exclude", &args.exclude) {
         let more = parse_exclusions(&text).map_err(|e| Failure::input("exclude", e))?;
@@ -690,7 +697,7 @@ fn policy_source(
     p: &Platform,
     cwd: &Path,
     environment: Option<&str>,
-) -> Result<(RawPolicy, Extras), Failure> {
+) -> Result<(RawPolicy, Extras, Source), Failure> {
     let policy_text = p.input("policy", args.policy.as_deref());
     let approvers = p.input("approvers", args.approvers.as_deref());
     let minimum = p
@@ -703,7 +710,8 @@ fn policy_source(
 
     let named = match &policy_text {
         Some(text) if text.contains('\n') || text.contains(':') => {
-            return inline_policy(text, drop_in_group, minimum);
+            let (policy, extras) = inline_policy(text, drop_in_group, minimum)?;
+            return Ok((policy, extras, Source::Inline));
         }
         Some(name) => Some(name.clone()),
         None => None,
@@ -788,7 +796,7 @@ fn policy_source(
             timeout: gate.timeout.as_ref().map(|t| t.0.clone()),
             wait: gate.wait.as_ref().map(|t| t.0.clone()),
         };
-        return Ok((policy, extras));
+        return Ok((policy, extras, Source::Named));
     }
     let Some(group) = drop_in_group else {
         return Err(Failure::input(
@@ -813,6 +821,7 @@ fn policy_source(
             exclude: Vec::new(),
         },
         Extras::default(),
+        Source::Approvers,
     ))
 }
 
