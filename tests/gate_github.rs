@@ -170,6 +170,9 @@ fn a_member_of_a_35_person_team_can_approve() {
     assert_eq!(logins(&run), vec!["dev35"]);
     // Assignees are capped at GitHub's 10.
     assert_eq!(fake.assignees(n).len(), 10);
+    // The body names the first 30 (a team of thousands must not overflow GitHub's limit).
+    let (_, _, body) = fake.issue(n);
+    assert!(body.contains(", and 5 more]"), "{body}");
 }
 
 #[test]
@@ -1221,11 +1224,13 @@ fn huge_durations_and_counts_are_bad_input_naming_the_maximum() {
     let dir = tempfile::tempdir().unwrap();
     let long_title = "x".repeat(300);
     let long_body = "y".repeat(70_000);
+    let big_inputs = format!("{{\"notes\": \"{}\"}}", "n".repeat(3_000));
     std::fs::write(dir.path().join("body.md"), "z".repeat(300_000)).unwrap();
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
     let cases: &[Case] = &[
         (&[("issue-title", &long_title)], "issue-title", "at most 255"),
         (&[("issue-body", &long_body)], "issue-body", "maximum 60000"),
+        (&[("dispatch-inputs", &big_inputs)], "dispatch-inputs", "maximum 2000"),
         (&[("issue-body-file-path", "body.md")], "issue-body-file-path", "maximum 60000"),
         (&[("timeout", "1e20")], "timeout", "maximum duration 365d"),
         (&[("timeout", "99999999999999999999999d")], "timeout", "maximum duration 365d"),

@@ -22,6 +22,8 @@ use crate::platform::{Platform, Report};
 pub const MAX_INTERVAL: Duration = Duration::from_secs(60);
 /// The longest pause after a failed poll, whatever the server's `retry-after` says.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(3600);
+/// Approvers named in a GitHub request body before "and N more".
+const MAX_LISTED: usize = 30;
 /// Consecutive failed polls tolerated before the gate gives up (exit 1).
 const MAX_POLL_ERRORS: u32 = 5;
 
@@ -214,12 +216,24 @@ impl Gate<'_> {
     }
 
     fn body(&self, record: &Record) -> String {
-        let approvers: Vec<String> = self
-            .policy
-            .eligible()
-            .into_iter()
-            .map(|a| if self.run.mention { format!("@{a}") } else { a })
+        let eligible = self.policy.eligible();
+        let mut approvers: Vec<String> = eligible
+            .iter()
+            .map(|a| {
+                if self.run.mention {
+                    format!("@{a}")
+                } else {
+                    a.clone()
+                }
+            })
             .collect();
+        // Mentions notify (GitLab), so every one stays; a plain list (GitHub, whose body
+        // holds 65,536 characters) names the first ones.
+        if !self.run.mention && approvers.len() > MAX_LISTED {
+            let more = approvers.len() - MAX_LISTED;
+            approvers.truncate(MAX_LISTED);
+            approvers.push(format!("and {more} more"));
+        }
         let mut body = format!(
             "Workflow is pending manual review.\nURL: {}\n\nRequired approvers: [{}]\n\nRespond \"{}\" to continue workflow or \"{}\" to cancel.",
             self.run.run_url,

@@ -290,6 +290,8 @@ pub const MAX_POLL: Duration = Duration::from_secs(3600);
 /// The longest `issue-body` (or file): GitHub refuses bodies over 65,536 characters, and
 /// the gate's own text and record need room.
 pub const MAX_ISSUE_BODY: usize = 60_000;
+/// The longest `dispatch-inputs` JSON (it is kept in the request's body).
+pub const MAX_DISPATCH_INPUTS: usize = 2_000;
 /// The longest `issue-title` (GitLab's limit; GitHub's is 256).
 pub const MAX_TITLE: usize = 255;
 
@@ -597,6 +599,16 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
     };
     let dispatch_inputs = match input("dispatch-inputs", &args.dispatch_inputs) {
         None => serde_json::Map::new(),
+        // The inputs travel in the request's body, which GitHub caps.
+        Some(text) if text.chars().count() > MAX_DISPATCH_INPUTS => {
+            return Err(Failure::input(
+                "dispatch-inputs",
+                format!(
+                    "{} characters is more than the maximum {MAX_DISPATCH_INPUTS}",
+                    text.chars().count()
+                ),
+            ))
+        }
         Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(serde_json::Value::Object(m)) => m,
             _ => {
