@@ -215,6 +215,13 @@ fn an_edited_approval_does_not_count_and_the_gate_times_out() {
         "{}",
         run.summary
     );
+    // The gate stopped waiting: the unmet rule failed, nothing is shown as still waited for.
+    assert!(
+        run.summary.contains("| ❌ | at least 1 distinct approver(s)"),
+        "{}",
+        run.summary
+    );
+    assert!(!run.summary.contains("⏳"), "{}", run.summary);
     let (state, _, _) = fake.issue(n);
     assert_eq!(state, "closed");
     assert!(fake

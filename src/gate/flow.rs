@@ -422,7 +422,15 @@ fn finish(gate: &Gate<'_>, o: Outputs<'_>, failure: Option<Failure>) -> Finish {
         "skip-reason": gate.spec.skip_reason,
     }));
     let title = gate.spec.summary_title();
-    report.summary = Some(decide::summary(&title, &o.headline, &lines, o.eval, o.rows));
+    let ended = matches!(o.status, "denied" | "blocked" | "timed-out");
+    report.summary = Some(decide::summary(
+        &title,
+        &o.headline,
+        &lines,
+        o.eval,
+        o.rows,
+        ended,
+    ));
     Finish { report, failure }
 }
 
@@ -746,12 +754,19 @@ async fn wait<F: Forge>(
                     } else {
                         failure_for(spec, outcome, &rows, Some(&eval))
                     };
+                let lines = if closed_by_someone && outcome == Outcome::Denied {
+                    vec![format!(
+                        "The {noun} was closed without a decision (close-issue-means-denial)."
+                    )]
+                } else {
+                    vec![]
+                };
                 let o = Outputs {
                     request: Some(&request),
                     status: outcome.status(),
                     eval: Some(&eval),
                     rows: &rows,
-                    lines: vec![],
+                    lines,
                     headline: headline(outcome),
                 };
                 return Ok(finish(gate, o, failure));

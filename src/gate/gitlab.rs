@@ -329,6 +329,7 @@ fn count(
         &lines,
         Some(&eval),
         &rows,
+        outcome != Outcome::Approved,
     ));
     report.json = Some(serde_json::json!({
         "approval-status": outcome.status(),
