@@ -217,7 +217,8 @@ fn an_edited_approval_does_not_count_and_the_gate_times_out() {
     );
     // The gate stopped waiting: the unmet rule failed, nothing is shown as still waited for.
     assert!(
-        run.summary.contains("| ❌ | at least 1 distinct approver(s)"),
+        run.summary
+            .contains("| ❌ | at least 1 distinct approver(s)"),
         "{}",
         run.summary
     );
