@@ -1568,3 +1568,36 @@ fn a_named_gate_takes_a_veto_quorum() {
         run.summary
     );
 }
+
+/// A user value quoted in a gate error is cut short, so the line stays bounded and still
+/// says what is wrong (the rule after the value is not lost to the line's cut).
+#[test]
+fn gate_errors_quote_user_values_on_one_bounded_line() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let huge = format!("later\n::error::{}", "z".repeat(10_000));
+    for (name, rule) in [
+        ("mode", "is not one of blocking"),
+        ("exclude", "is not one of initiator"),
+        ("request-in", "is not one of issue, merge-request"),
+        ("issue-number", "is not an issue number"),
+        ("fail-on-denial", "is not true or false"),
+    ] {
+        let run = gate(&fake, dir.path())
+            .input("approvers", "alice")
+            .input(name, &huge)
+            .run();
+        assert_eq!(run.code, 2, "{name}: {}", run.stdout);
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name}: {}", run.stdout));
+        assert!(line.len() < 1_000, "{name}: {} bytes", line.len());
+        assert!(line.contains(rule), "{name}: {line}");
+        assert!(
+            !run.stdout.lines().any(|l| l.starts_with("::error::zzz")),
+            "{name}"
+        );
+    }
+}

@@ -51,7 +51,8 @@ fn policy_of(raw: &RawPolicy, initiator: Option<&str>) -> Result<Policy, Failure
             return Err(Failure::input(
                 "approvers",
                 format!(
-                    "'{team}' is a group: without a token the GitLab gate takes usernames only"
+                    "{} is a group: without a token the GitLab gate takes usernames only",
+                    crate::error::quote(team)
                 ),
             ));
         }

@@ -268,7 +268,10 @@ fn bool_input(
         None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-        Some(v) => Err(Failure::input(name, format!("'{v}' is not true or false"))),
+        Some(v) => Err(Failure::input(
+            name,
+            format!("{} is not true or false", quote(&v)),
+        )),
     }
 }
 
@@ -353,7 +356,8 @@ fn parse_exclusions(text: &str) -> Result<Vec<Exclusion>, String> {
             "commit-authors" => Ok(Exclusion::CommitAuthors),
             "pr-author" => Ok(Exclusion::PrAuthor),
             other => Err(format!(
-                "'{other}' is not one of initiator, rerun-actor, commit-authors, pr-author"
+                "{} is not one of initiator, rerun-actor, commit-authors, pr-author",
+                quote(other)
             )),
         })
         .collect()
@@ -422,7 +426,10 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         Some(other) => {
             return Err(Failure::input(
                 "mode",
-                format!("'{other}' is not one of blocking, request, evaluate, verify, gitlab-approve, gitlab-jobs"),
+                format!(
+                "{} is not one of blocking, request, evaluate, verify, gitlab-approve, gitlab-jobs",
+                quote(other)
+            ),
             ))
         }
     };
@@ -456,7 +463,7 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
             if !policy.groups.iter().any(|(g, _)| g == n) {
                 return Err(Failure::input(
                     "veto",
-                    format!("'{n}' is not an approver group of the policy"),
+                    format!("{} is not an approver group of the policy", quote(n)),
                 ));
             }
         }
@@ -622,7 +629,10 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
     let issue_number = input("issue-number", &args.issue_number)
         .map(|v| {
             v.trim_start_matches('#').parse::<u64>().map_err(|_| {
-                Failure::input("issue-number", format!("'{v}' is not an issue number"))
+                Failure::input(
+                    "issue-number",
+                    format!("{} is not an issue number", quote(&v)),
+                )
             })
         })
         .transpose()?;
@@ -671,7 +681,7 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
             Some(other) => {
                 return Err(Failure::input(
                     "request-in",
-                    format!("'{other}' is not one of issue, merge-request"),
+                    format!("{} is not one of issue, merge-request", quote(other)),
                 ))
             }
         },
@@ -735,7 +745,10 @@ fn policy_source(
             return match named {
                 Some(n) => Err(Failure::input(
                     "policy",
-                    format!("policy '{n}' needs .shipgate.yml, and none was found"),
+                    format!(
+                        "policy {} needs .shipgate.yml, and none was found",
+                        quote(&n)
+                    ),
                 )),
                 None => Err(Failure::input("approvers", "give approvers, or a policy")),
             };
@@ -1017,7 +1030,8 @@ fn check_groups(policy: &RawPolicy) -> Result<(), Failure> {
             return Err(Failure::input(
                 "policy",
                 format!(
-                    "rule names unknown approver group '{name}' (groups: {})",
+                    "rule names unknown approver group {} (groups: {})",
+                    quote(name),
                     known.join(", ")
                 ),
             ));
