@@ -9,10 +9,6 @@ use jiff::{SignedDuration, Timestamp};
 use crate::error::Failure;
 use crate::platform::Env;
 
-/// The speed-ups `SHIPGATE_TIME_SCALE` accepts: beyond these, simulated time stops meaning
-/// anything (and `f64` arithmetic on durations would overflow).
-pub const SCALE_RANGE: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
-
 /// The clock every time read goes through. `SHIPGATE_NOW` (RFC 3339) pins the start
 /// instant; `SHIPGATE_TIME_SCALE` (e.g. `720`) makes simulated time run that many times
 /// faster than real time, so tests and the benchmark can wait "an hour" in seconds.
@@ -23,6 +19,11 @@ pub struct Clock {
     started: Instant,
     scale: f64,
 }
+
+/// The bounds of `SHIPGATE_TIME_SCALE` (a test hook): beyond them the scaled arithmetic
+/// overflows or a sleep never ends.
+const MIN_SCALE: f64 = 0.001;
+const MAX_SCALE: f64 = 1_000_000.0;
 
 impl Clock {
     /// The clock from `SHIPGATE_NOW` / `SHIPGATE_TIME_SCALE` (tests and benchmarks), else real.
@@ -43,15 +44,13 @@ impl Clock {
             .map(|v| {
                 v.parse::<f64>()
                     .ok()
-                    .filter(|s| SCALE_RANGE.contains(s))
+                    .filter(|s| (MIN_SCALE..=MAX_SCALE).contains(s))
                     .ok_or_else(|| {
                         Failure::input(
                             "SHIPGATE_TIME_SCALE",
                             format!(
-                                "{} is not a number from {} to {}",
-                                crate::error::quote(v),
-                                SCALE_RANGE.start(),
-                                SCALE_RANGE.end()
+                                "{} is not a number from {MIN_SCALE} to the maximum {MAX_SCALE}",
+                                crate::error::quote(v)
                             ),
                         )
                     })
@@ -79,7 +78,7 @@ impl Clock {
         Clock {
             start: start.unwrap_or_else(Timestamp::now),
             started: Instant::now(),
-            scale: if SCALE_RANGE.contains(&scale) {
+            scale: if scale.is_finite() && scale > 0.0 {
                 scale
             } else {
                 1.0
@@ -95,17 +94,17 @@ impl Clock {
 
     /// The current (possibly simulated) instant.
     pub fn now(&self) -> Timestamp {
-        let elapsed =
-            Duration::try_from_secs_f64(self.started.elapsed().as_secs_f64() * self.scale)
-                .unwrap_or(Duration::MAX);
+        let scaled = self.started.elapsed().as_secs_f64() * self.scale;
+        let elapsed = Duration::try_from_secs_f64(scaled).unwrap_or(Duration::MAX);
         let elapsed = SignedDuration::try_from(elapsed).unwrap_or(SignedDuration::MAX);
         self.start.saturating_add(elapsed).unwrap_or(self.start)
     }
 
     /// Sleeps for `d` of simulated time.
     pub async fn sleep(&self, d: Duration) {
-        let real =
-            Duration::try_from_secs_f64(d.as_secs_f64() / self.scale).unwrap_or(Duration::MAX);
+        // Never panics: an unrepresentable real pause is as long as a pause gets.
+        let real = Duration::try_from_secs_f64(d.as_secs_f64() / self.scale)
+            .unwrap_or(Duration::from_secs(365 * 86_400));
         tokio::time::sleep(real).await;
     }
 }

@@ -365,3 +365,67 @@ fn blocking_gate_waits_for_an_approval_note() {
     assert!(out.stdout.contains("PASS  gate-prod"), "{}", out.dump());
     assert_token_hidden(&repo, &fake, &out);
 }
+
+/// The token-free approve jobs of the template, with an `exclude: [initiator]` policy and
+/// approve jobs that set their own `needs:`. Without gate-initiator in those needs the job
+/// fails saying exactly what to add; with it (as the template's header shows) the pipeline
+/// passes.
+fn approve_pipeline(approve_needs: &str) -> String {
+    format!(
+        r#"include:
+  - local: gitlab-templates/gate.yml
+    inputs:
+      policy: |
+        approvers:
+          leads: {{ users: [alice] }}
+        exclude: [initiator]
+      image: registry.example.com/shipgate:e2e
+stages: [build, deploy]
+build:
+  stage: build
+  script: [echo built]
+gate-initiator:
+  extends: .shipgate-gate-initiator
+  variables:
+    GITLAB_USER_LOGIN: erin
+approve-lead:
+  extends: .shipgate-gate-approve
+  needs: {approve_needs}
+  variables:
+    INPUT_MODE: gitlab-approve
+    GITLAB_USER_LOGIN: alice
+gate:
+  extends: .shipgate-gate
+  needs: [gate-initiator, approve-lead]
+"#
+    )
+}
+
+#[test]
+fn approve_jobs_with_their_own_needs_must_list_gate_initiator() {
+    let fake = GitlabFake::start();
+    let broken = gate_repo(&approve_pipeline("[build]"));
+    let mut cmd = gitlab_ci_local(&broken, &fake, &[]);
+    cmd.args(["--manual", "approve-lead"]);
+    let out = run_pipeline(cmd);
+    assert!(!out.status.success(), "{}", out.dump());
+    // A failing job's log reaches gitlab-ci-local's stdout or stderr.
+    assert!(
+        out.dump()
+            .lines()
+            .any(|l| l.starts_with("approve-lead") && l.contains("needs: [gate-initiator, ...]")),
+        "the error says what to add\n{}",
+        out.dump()
+    );
+
+    let fixed = gate_repo(&approve_pipeline("[build, gate-initiator]"));
+    let mut cmd = gitlab_ci_local(&fixed, &fake, &[]);
+    cmd.args(["--manual", "approve-lead"]);
+    let out = run_pipeline(cmd);
+    assert!(out.status.success(), "{}", out.dump());
+    assert!(
+        job_says(&out, "gate", "approved"),
+        "the gate job passes\n{}",
+        out.dump()
+    );
+}

@@ -170,6 +170,9 @@ fn a_member_of_a_35_person_team_can_approve() {
     assert_eq!(logins(&run), vec!["dev35"]);
     // Assignees are capped at GitHub's 10.
     assert_eq!(fake.assignees(n).len(), 10);
+    // The body names the first 30 (a team of thousands must not overflow GitHub's limit).
+    let (_, _, body) = fake.issue(n);
+    assert!(body.contains(", and 5 more]"), "{body}");
 }
 
 #[test]
@@ -212,6 +215,14 @@ fn an_edited_approval_does_not_count_and_the_gate_times_out() {
         "{}",
         run.summary
     );
+    // The gate stopped waiting: the unmet rule failed, nothing is shown as still waited for.
+    assert!(
+        run.summary
+            .contains("| ❌ | at least 1 distinct approver(s)"),
+        "{}",
+        run.summary
+    );
+    assert!(!run.summary.contains("⏳"), "{}", run.summary);
     let (state, _, _) = fake.issue(n);
     assert_eq!(state, "closed");
     assert!(fake
@@ -1219,8 +1230,16 @@ fn a_wrong_app_id_is_an_api_failure_and_opens_nothing() {
 fn huge_durations_and_counts_are_bad_input_naming_the_maximum() {
     let fake = GithubFake::start(REPO);
     let dir = tempfile::tempdir().unwrap();
+    let long_title = "x".repeat(300);
+    let long_body = "y".repeat(70_000);
+    let big_inputs = format!("{{\"notes\": \"{}\"}}", "n".repeat(3_000));
+    std::fs::write(dir.path().join("body.md"), "z".repeat(300_000)).unwrap();
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
     let cases: &[Case] = &[
+        (&[("issue-title", &long_title)], "issue-title", "at most 255"),
+        (&[("issue-body", &long_body)], "issue-body", "maximum 60000"),
+        (&[("dispatch-inputs", &big_inputs)], "dispatch-inputs", "maximum 2000"),
+        (&[("issue-body-file-path", "body.md")], "issue-body-file-path", "maximum 60000"),
         (&[("timeout", "1e20")], "timeout", "maximum duration 365d"),
         (&[("timeout", "99999999999999999999999d")], "timeout", "maximum duration 365d"),
         (&[("wait-timer", "1e20")], "wait-timer", "maximum duration 365d"),
@@ -1268,6 +1287,13 @@ fn huge_durations_and_counts_are_bad_input_naming_the_maximum() {
         assert!(run.stdout.contains(name), "{inputs:?}: {}", run.stdout);
         assert!(run.stdout.contains(message), "{inputs:?}: {}", run.stdout);
     }
+    // The clock's test hook is bounded too (it would overflow the scaled arithmetic).
+    let run = gate(&fake, dir.path())
+        .env("SHIPGATE_TIME_SCALE", "1e300")
+        .input("approvers", "alice")
+        .run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("SHIPGATE_TIME_SCALE"), "{}", run.stdout);
     // A named gate in .shipgate.yml is bounded the same way, and the message names the key.
     std::fs::write(
         dir.path().join(".shipgate.yml"),
@@ -1309,11 +1335,16 @@ environments:
     gate: quorum-free
   - name: prod
     gate: prod-approval
+  - name: dr
+    gate: sre-quorum
 approvers:
   leads: { users: [alice] }
   product: { users: [dave] }
   sre: { users: [erin, frank] }
 gates:
+  sre-quorum:
+    approvals: { all_of: [ { group: sre } ] }
+    veto: 2
   stagger:
     after: { environment: staging, soak: 30m }
   quorum-free:
@@ -1409,4 +1440,164 @@ fn the_request_asks_only_the_policys_approvers() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(logins(&run), vec!["alice"]);
     assert!(run.summary.contains("not an approver"), "{}", run.summary);
+}
+
+/// `dry-run` is an offline preview: no token, not one API request, and the request it would
+/// open (title, body, who is asked) and the rules (held, waiting, failed) are shown.
+#[test]
+fn a_dry_run_is_offline_and_previews_the_request_and_the_rules() {
+    let fake = GithubFake::start_at(REPO, Some("2026-03-02T10:00:00Z"), 1.0);
+    let dir = config_dir();
+    let run = step(&fake, dir.path())
+        .env("SHIPGATE_NOW", "2026-03-02T10:00:00Z")
+        .input("dry-run", "true")
+        .input("environment", "prod")
+        .input("issue-title", "Deploy v2 to prod")
+        .input("windows", "Mon-Fri 09:00-17:00 UTC")
+        .input("wait-timer", "30m")
+        .input("after-environment", "staging")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(fake.log().len(), 0, "a dry run made API requests");
+    assert_eq!(run.get("approval-status"), "dry-run");
+    assert!(
+        run.stdout
+            .contains("would open \"Deploy v2 to prod\" in acme/app, asking alice"),
+        "{}",
+        run.stdout
+    );
+    for text in [
+        "Would open \"Deploy v2 to prod\" in acme/app, asking: alice.",
+        "Required approvers: [alice]",
+        "Policy `prod-approval`: 1 of `leads`",
+        "| ✅ | deployment window: Mon-Fri 09:00-17:00 UTC |",
+        "| ⏳ | wait timer 30m |",
+        "| ⏳ | after `staging` for 0s | not checked in a dry run",
+    ] {
+        assert!(run.summary.contains(text), "{text}\n{}", run.summary);
+    }
+    // A gate that asks nobody: no request would be opened.
+    let run = step(&fake, dir.path())
+        .input("dry-run", "true")
+        .input("environment", "eu")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.summary.contains("no request would be opened"),
+        "{}",
+        run.summary
+    );
+    assert_eq!(fake.log().len(), 0);
+}
+
+/// Break glass: one input switches a named rule of the config's gate off, with a required
+/// reason recorded in the summary and the outputs.
+#[test]
+fn skip_rules_switches_a_named_rule_off_with_a_recorded_reason() {
+    let fake = GithubFake::start(REPO);
+    let dir = config_dir();
+    // staging never ran this commit: the stagger gate blocks.
+    let blocked = gate(&fake, dir.path()).input("environment", "eu").run();
+    assert_eq!(blocked.code, 3, "{}{}", blocked.stdout, blocked.stderr);
+    let run = gate(&fake, dir.path())
+        .input("environment", "eu")
+        .input("skip-rules", "after")
+        .input("skip-reason", "hotfix INC-123")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.get("approval-status"), "approved");
+    assert_eq!(run.get("skipped-rules"), "after");
+    assert_eq!(run.get("skip-reason"), "hotfix INC-123");
+    assert!(
+        run.summary
+            .contains("Rules skipped for this run (skip-rules): after — reason: hotfix INC-123"),
+        "{}",
+        run.summary
+    );
+    assert!(!run.summary.contains("after `staging`"), "{}", run.summary);
+    for (inputs, name, message) in [
+        (
+            vec![("skip-rules", "after")],
+            "skip-reason",
+            "needs a reason",
+        ),
+        (
+            vec![("skip-rules", "approvals"), ("skip-reason", "x")],
+            "skip-rules",
+            "approvals cannot be skipped",
+        ),
+        (
+            vec![("skip-reason", "x")],
+            "skip-reason",
+            "only with skip-rules",
+        ),
+    ] {
+        let mut action = gate(&fake, dir.path()).input("environment", "eu");
+        for (k, v) in &inputs {
+            action = action.input(k, v);
+        }
+        let run = action.run();
+        assert_eq!(run.code, 2, "{inputs:?}: {}", run.stdout);
+        assert!(
+            run.stdout.contains(name) && run.stdout.contains(message),
+            "{inputs:?}: {}",
+            run.stdout
+        );
+    }
+    assert_eq!(fake.issue_count(), 0);
+}
+
+/// A named gate takes `veto` as an inline policy does: with a quorum of 2, one denial is
+/// recorded and the request goes on.
+#[test]
+fn a_named_gate_takes_a_veto_quorum() {
+    let fake = GithubFake::start(REPO);
+    let dir = config_dir();
+    let run = spawn(gate(&fake, dir.path()).input("environment", "dr"));
+    let n = fake.wait_for_request(WAIT);
+    assert_eq!(fake.assignees(n), vec!["erin", "frank"]);
+    fake.comment(n, "erin", "deny\nnot yet");
+    std::thread::sleep(Duration::from_millis(300));
+    fake.comment(n, "frank", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(logins(&run), vec!["frank"]);
+    assert!(
+        run.summary.contains("2 denials end the request"),
+        "{}",
+        run.summary
+    );
+}
+
+/// A user value quoted in a gate error is cut short, so the line stays bounded and still
+/// says what is wrong (the rule after the value is not lost to the line's cut).
+#[test]
+fn gate_errors_quote_user_values_on_one_bounded_line() {
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let huge = format!("later\n::error::{}", "z".repeat(10_000));
+    for (name, rule) in [
+        ("mode", "is not one of blocking"),
+        ("exclude", "is not one of initiator"),
+        ("request-in", "is not one of issue, merge-request"),
+        ("issue-number", "is not an issue number"),
+        ("fail-on-denial", "is not true or false"),
+    ] {
+        let run = gate(&fake, dir.path())
+            .input("approvers", "alice")
+            .input(name, &huge)
+            .run();
+        assert_eq!(run.code, 2, "{name}: {}", run.stdout);
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name}: {}", run.stdout));
+        assert!(line.len() < 1_000, "{name}: {} bytes", line.len());
+        assert!(line.contains(rule), "{name}: {line}");
+        assert!(
+            !run.stdout.lines().any(|l| l.starts_with("::error::zzz")),
+            "{name}"
+        );
+    }
 }

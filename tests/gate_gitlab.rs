@@ -229,3 +229,34 @@ fn a_gate_with_no_approvers_passes_on_its_time_rules() {
         dotenv(dir.path())
     );
 }
+
+/// Two approve jobs whose names differ only in characters a file name cannot keep write two
+/// records, and both count.
+#[test]
+fn approve_jobs_with_names_alike_after_sanitising_keep_their_own_records() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(approve(dir.path(), "approve lead", "alice").code, 0);
+    assert_eq!(approve(dir.path(), "approve_lead", "dave").code, 0);
+    let records = std::fs::read_dir(dir.path().join("shipgate-approvals"))
+        .unwrap()
+        .count();
+    assert_eq!(records, 2);
+    let gate = job(dir.path(), "gitlab-jobs", "gate", "erin").run();
+    assert_eq!(gate.code, 0, "{}{}", gate.stdout, gate.stderr);
+}
+
+/// A dry run of an approve job checks the user but writes no record.
+#[test]
+fn a_dry_run_approve_job_writes_no_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = job(dir.path(), "gitlab-approve", "approve-lead", "alice")
+        .input("dry-run", "true")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!dir.path().join("shipgate-approvals").exists());
+    assert!(
+        dotenv(dir.path()).contains("SHIPGATE_approval_status=dry-run"),
+        "{}",
+        dotenv(dir.path())
+    );
+}

@@ -704,3 +704,85 @@ fn in_a_merge_request_the_request_is_a_note_and_approvals_are_later_notes() {
         2
     );
 }
+
+/// `dry-run` on GitLab needs no token: an offline preview of the issue and the rules.
+#[test]
+fn a_dry_run_needs_no_token_on_gitlab() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = common::Action::gitlab("gate", dir.path())
+        .env("CI_PROJECT_ID", "42")
+        .env("CI_PIPELINE_ID", "900")
+        .env("CI_API_V4_URL", "http://127.0.0.1:9/api/v4")
+        .input("dry-run", "true")
+        .input("approvers", "alice,group/leads")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let dotenv = std::fs::read_to_string(dir.path().join("shipgate-gate.env")).unwrap_or_default();
+    assert!(
+        dotenv.contains("SHIPGATE_approval_status=dry-run"),
+        "{dotenv}"
+    );
+    assert!(
+        run.stdout.contains("asking alice, group/leads (team)"),
+        "{}",
+        run.stdout
+    );
+}
+
+const GITLAB_CONFIG: &str = "version: 1
+tiers: [stable]
+environments:
+  - name: staging
+  - name: eu
+    gate: stagger
+  - name: prod
+    gate: prod-approval
+approvers:
+  leads: { users: [alice] }
+  sre: { users: [erin, frank] }
+gates:
+  stagger:
+    after: { environment: staging, soak: 30m }
+  prod-approval:
+    approvals: { all_of: [ { group: leads } ] }
+";
+
+/// With a token, a soak-only gate opens no issue and passes once staging has soaked; a
+/// gate's issue @-mentions only its own policy's approvers.
+#[test]
+fn a_soak_only_gate_opens_no_issue_and_a_request_mentions_only_its_approvers() {
+    let fake = GitlabFake::start_at(Some("2026-03-02T12:00:00Z"), 1.0);
+    fake.add_deployment(
+        "staging",
+        SHA,
+        "success",
+        "2026-03-02T10:50:00Z",
+        Some("2026-03-02T11:00:00Z"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".shipgate.yml"), GITLAB_CONFIG).unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let run = job(&fake, dir.path())
+        .env("SHIPGATE_NOW", "2026-03-02T12:00:00Z")
+        .input("environment", "eu")
+        .run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(artifact(dir.path())["approval-status"], "approved");
+    assert_eq!(
+        fake.issue_count(),
+        0,
+        "no issue for a gate that asks nobody"
+    );
+
+    let run = spawn(job(&fake, dir.path()).input("environment", "prod"));
+    let n = fake.wait_for_request(WAIT);
+    let (_, description, _) = fake.issue(n);
+    assert!(description.contains("@alice"), "{description}");
+    assert!(
+        !description.contains("@erin") && !description.contains("@frank"),
+        "only the policy's approvers are pinged: {description}"
+    );
+    fake.note(n, "alice", "approve");
+    let run = run.join().unwrap();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}

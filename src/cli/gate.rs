@@ -24,7 +24,8 @@ in a pipeline started by a comment webhook (TRIGGER_PAYLOAD) and plays dispatch-
 the name of a manual job of the request's pipeline.
 
 Outputs: issue-number, issue-url, approval-status (approved, denied, pending, timed-out,
-blocked), approvers (JSON: login, time, comment_url, reason), denied-by (JSON).
+blocked, dry-run), approvers (JSON: login, time, comment_url, reason), denied-by (JSON),
+skipped-rules and skip-reason (when skip-rules switched rules off).
 
 Exit codes:
   0  approved, or pending as intended (request/evaluate), or denied with fail-on-denial: false
@@ -146,7 +147,13 @@ pub struct Args {
     /// The GitHub App's installation ID (default: looked up on the repository).
     #[arg(long)]
     pub app_installation_id: Option<String>,
-    /// Print what would be done without writing to the API.
+    /// Break glass: comma list of rules of the policy to switch off for this run — after, windows, freezes (also GitLab's deploy freezes), wait. Needs skip-reason.
+    #[arg(long)]
+    pub skip_rules: Option<String>,
+    /// Why skip-rules is used (one line, required with it); recorded in the summary, the request and the outputs.
+    #[arg(long)]
+    pub skip_reason: Option<String>,
+    /// Offline preview: print the request that would be opened and how each rule stands; no token, no API.
     #[arg(long)]
     pub dry_run: bool,
 }

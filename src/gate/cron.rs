@@ -10,6 +10,8 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
 
+use crate::error::quote;
+
 /// Days searched back for a start or forward for an end.
 const HORIZON_DAYS: i32 = 400;
 
@@ -37,7 +39,7 @@ fn value(text: &str, lo: u32, hi: u32, names: &[&str], name_base: u32) -> Result
     }
     match t.parse::<u32>() {
         Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-        _ => Err(format!("'{text}' is not a value from {lo} to {hi}")),
+        _ => Err(format!("{} is not a value from {lo} to {hi}", quote(text))),
     }
 }
 
@@ -50,7 +52,7 @@ fn field(text: &str, lo: u32, hi: u32, names: &[&str], name_base: u32) -> Result
                     .parse()
                     .ok()
                     .filter(|s| *s > 0)
-                    .ok_or_else(|| format!("'{s}' is not a step"))?;
+                    .ok_or_else(|| format!("{} is not a step", quote(s)))?;
                 (r, step)
             }
             None => (part, 1),
@@ -68,7 +70,7 @@ fn field(text: &str, lo: u32, hi: u32, names: &[&str], name_base: u32) -> Result
             (a, if part.contains('/') { hi } else { a })
         };
         if a > b {
-            return Err(format!("range '{range}' runs backwards"));
+            return Err(format!("range {} runs backwards", quote(range)));
         }
         let mut v = a;
         while v <= b {
@@ -89,19 +91,20 @@ impl Cron {
         let fields: Vec<&str> = text.split_whitespace().collect();
         let [m, h, dom, mon, dow] = fields[..] else {
             return Err(format!(
-                "'{text}' is not a cron expression of five fields (minute hour day month weekday)"
+                "{} is not a cron expression of five fields (minute hour day month weekday)",
+                quote(text)
             ));
         };
         let mut weekdays =
-            field(dow, 0, 7, &WEEKDAYS, 0).map_err(|e| format!("{e} in '{text}'"))?;
+            field(dow, 0, 7, &WEEKDAYS, 0).map_err(|e| format!("{e} in {}", quote(text)))?;
         if weekdays & (1 << 7) != 0 {
             weekdays |= 1; // 7 is Sunday too
         }
         Ok(Cron {
-            minutes: field(m, 0, 59, &[], 0).map_err(|e| format!("{e} in '{text}'"))?,
-            hours: field(h, 0, 23, &[], 0).map_err(|e| format!("{e} in '{text}'"))?,
-            days: field(dom, 1, 31, &[], 0).map_err(|e| format!("{e} in '{text}'"))?,
-            months: field(mon, 1, 12, &MONTHS, 1).map_err(|e| format!("{e} in '{text}'"))?,
+            minutes: field(m, 0, 59, &[], 0).map_err(|e| format!("{e} in {}", quote(text)))?,
+            hours: field(h, 0, 23, &[], 0).map_err(|e| format!("{e} in {}", quote(text)))?,
+            days: field(dom, 1, 31, &[], 0).map_err(|e| format!("{e} in {}", quote(text)))?,
+            months: field(mon, 1, 12, &MONTHS, 1).map_err(|e| format!("{e} in {}", quote(text)))?,
             weekdays,
             day_star: dom.starts_with('*'),
             weekday_star: dow.starts_with('*'),

@@ -196,12 +196,15 @@ pub fn decide(eval: Option<&Evaluation>, rows: &[Row]) -> Outcome {
 }
 
 /// The Markdown job summary of a decision.
+/// `ended`: the gate stopped waiting (denied, blocked, timed out): approvals that did not
+/// hold are shown failed, not waited for.
 pub fn summary(
     title: &str,
     outcome_text: &str,
     lines: &[String],
     eval: Option<&Evaluation>,
     rows: &[Row],
+    ended: bool,
 ) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "## {title}: {outcome_text}\n");
@@ -210,7 +213,7 @@ pub fn summary(
     }
     let _ = writeln!(md, "\n| | Rule | Why |\n|---|---|---|");
     if let Some(e) = eval {
-        md.push_str(&e.explain());
+        md.push_str(&e.explain(ended));
     }
     for r in rows {
         let mark = match r.mark {

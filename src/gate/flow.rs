@@ -22,6 +22,8 @@ use crate::platform::{Platform, Report};
 pub const MAX_INTERVAL: Duration = Duration::from_secs(60);
 /// The longest pause after a failed poll, whatever the server's `retry-after` says.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(3600);
+/// Approvers named in a GitHub request body before "and N more".
+const MAX_LISTED: usize = 30;
 /// Consecutive failed polls tolerated before the gate gives up (exit 1).
 const MAX_POLL_ERRORS: u32 = 5;
 
@@ -154,9 +156,10 @@ impl Record {
         format!("{RECORD_START}{json}{RECORD_END}")
     }
 
-    /// The record in an issue body, if any.
+    /// The record in an issue body, if any: the last marker, which the gate always writes
+    /// after any user text (`issue-body`, `skip-reason`) that could imitate one.
     pub fn from_body(body: &str) -> Option<Record> {
-        let start = body.find(RECORD_START)? + RECORD_START.len();
+        let start = body.rfind(RECORD_START)? + RECORD_START.len();
         let end = body[start..].find(RECORD_END)? + start;
         serde_json::from_str(&body[start..end]).ok()
     }
@@ -200,7 +203,9 @@ impl Gate<'_> {
     }
 
     fn rows<F: Forge>(&self, forge: &F, requested: Option<Timestamp>, now: Timestamp) -> Vec<Row> {
-        decide::time_rows(&self.rules(requested, forge.freeze(now)), now)
+        // `skip-rules: freezes` switches the platform's freezes off too.
+        let freeze = forge.freeze(now).filter(|_| !self.spec.skips("freezes"));
+        decide::time_rows(&self.rules(requested, freeze), now)
     }
 
     fn title(&self) -> String {
@@ -211,12 +216,24 @@ impl Gate<'_> {
     }
 
     fn body(&self, record: &Record) -> String {
-        let approvers: Vec<String> = self
-            .policy
-            .eligible()
-            .into_iter()
-            .map(|a| if self.run.mention { format!("@{a}") } else { a })
+        let eligible = self.policy.eligible();
+        let mut approvers: Vec<String> = eligible
+            .iter()
+            .map(|a| {
+                if self.run.mention {
+                    format!("@{a}")
+                } else {
+                    a.clone()
+                }
+            })
             .collect();
+        // Mentions notify (GitLab), so every one stays; a plain list (GitHub, whose body
+        // holds 65,536 characters) names the first ones.
+        if !self.run.mention && approvers.len() > MAX_LISTED {
+            let more = approvers.len() - MAX_LISTED;
+            approvers.truncate(MAX_LISTED);
+            approvers.push(format!("and {more} more"));
+        }
         let mut body = format!(
             "Workflow is pending manual review.\nURL: {}\n\nRequired approvers: [{}]\n\nRespond \"{}\" to continue workflow or \"{}\" to cancel.",
             self.run.run_url,
@@ -248,6 +265,9 @@ impl Gate<'_> {
             self.spec.policy_label(),
             rules.join(", ")
         ));
+        if let Some(line) = self.spec.skip_line() {
+            body.push_str(&format!("\n\n**{line}**"));
+        }
         if !self.spec.issue_body.is_empty() {
             body.push_str("\n\n");
             body.push_str(&self.spec.issue_body);
@@ -384,6 +404,7 @@ fn finish(gate: &Gate<'_>, o: Outputs<'_>, failure: Option<Failure>) -> Finish {
         serde_json::to_string(&denials).unwrap_or_else(|_| "[]".into()),
     );
     let mut lines = o.lines;
+    gate.spec.report_skips(&mut report, &mut lines);
     if let Some(r) = o.request {
         lines.insert(0, format!("Request: [#{}]({})", r.number, r.url));
     }
@@ -397,9 +418,19 @@ fn finish(gate: &Gate<'_>, o: Outputs<'_>, failure: Option<Failure>) -> Finish {
         "approvers": approvals,
         "denied-by": denials,
         "rules": o.rows.iter().map(|r| serde_json::json!({"rule": r.rule, "held": r.mark == Mark::Held, "why": r.detail})).collect::<Vec<_>>(),
+        "skipped-rules": gate.spec.skipped,
+        "skip-reason": gate.spec.skip_reason,
     }));
     let title = gate.spec.summary_title();
-    report.summary = Some(decide::summary(&title, &o.headline, &lines, o.eval, o.rows));
+    let ended = matches!(o.status, "denied" | "blocked" | "timed-out");
+    report.summary = Some(decide::summary(
+        &title,
+        &o.headline,
+        &lines,
+        o.eval,
+        o.rows,
+        ended,
+    ));
     Finish { report, failure }
 }
 
@@ -457,24 +488,6 @@ async fn request_and_wait<F: Forge>(
         };
         return Ok(finish(gate, o, failure));
     }
-    if spec.dry_run {
-        let record = gate.record();
-        p.info(&format!(
-            "dry run: would open \"{}\" in {}:\n{}",
-            gate.title(),
-            gate.run.place,
-            gate.body(&record)
-        ));
-        let o = Outputs {
-            request: None,
-            status: "dry-run",
-            eval: None,
-            rows: &rows,
-            lines: vec!["Dry run: nothing was written.".into()],
-            headline: "dry run".into(),
-        };
-        return Ok(finish(gate, o, None));
-    }
     if !gate.policy.needs_approval() {
         return without_request(gate, forge, p).await;
     }
@@ -492,6 +505,124 @@ async fn request_and_wait<F: Forge>(
         return Ok(finish(gate, o, None));
     }
     wait(gate, forge, p, request, requested).await
+}
+
+/// `--dry-run`: an offline preview of the request (title, body, who would be asked) and of
+/// the rules at this instant (which hold, which would wait, which fail). Reads no token and
+/// makes no request: teams are shown unexpanded, and the `after` rule (which needs the
+/// platform's deployments) and exclusions other than the initiator are not checked.
+pub fn preview(
+    spec: &Spec,
+    run: RunInfo,
+    clock: &Clock,
+    initiator: Option<&str>,
+    platform_freeze: Option<String>,
+    p: &mut Platform,
+) -> Result<Finish, Failure> {
+    let groups = spec
+        .policy
+        .groups
+        .iter()
+        .map(|(name, entries)| {
+            let members = entries.iter().map(|e| {
+                let e = e.trim().trim_start_matches('@');
+                match e.strip_prefix("team:") {
+                    Some(team) => format!("{team} (team)"),
+                    None if e.contains('/') => format!("{e} (team)"),
+                    None => e.to_string(),
+                }
+            });
+            super::policy::Group::new(name, members)
+        })
+        .collect();
+    let mut excluded = std::collections::BTreeMap::new();
+    let excludes_initiator = spec
+        .policy
+        .exclude
+        .contains(&crate::config::schema::Exclusion::Initiator);
+    if let Some(who) = initiator.filter(|w| !w.is_empty() && excludes_initiator) {
+        excluded.insert(who.to_lowercase(), "started the run".to_string());
+    }
+    let policy = spec.policy.preview(groups, excluded)?;
+    let gate = Gate {
+        spec,
+        run,
+        clock,
+        policy,
+        soak: None,
+        name: String::new(),
+    };
+    let now = clock.now();
+    let mut rows = decide::time_rows(&gate.rules(Some(now), platform_freeze), now);
+    if let Some(a) = &spec.after {
+        rows.push(Row {
+            mark: Mark::Waiting(None),
+            rule: format!("after `{}` for {}", a.environment, format_duration(a.soak)),
+            detail: "not checked in a dry run: it needs the platform's deployments".into(),
+        });
+    }
+    let needs_people = gate.policy.needs_approval();
+    let approvers: Vec<String> = gate.policy.eligible().into_iter().collect();
+    let title = gate.title();
+    let body = gate.body(&gate.record());
+    let mut lines = vec!["Dry run: nothing was read from or written to the API.".to_string()];
+    if needs_people {
+        p.info(&format!(
+            "dry run: would open \"{title}\" in {}, asking {}:\n{body}",
+            gate.run.place,
+            approvers.join(", ")
+        ));
+        lines.push(format!(
+            "Would open \"{title}\" in {}, asking: {}.",
+            gate.run.place,
+            approvers.join(", ")
+        ));
+    } else {
+        lines.push("The policy asks nobody: no request would be opened.".into());
+    }
+    let other_exclusions = spec
+        .policy
+        .exclude
+        .iter()
+        .any(|e| *e != crate::config::schema::Exclusion::Initiator);
+    if other_exclusions {
+        lines.push("Commit, pull-request and re-run exclusions are applied at run time.".into());
+    }
+    let eval = policy::evaluate(&gate.policy, &spec.words, &[], now);
+    let o = Outputs {
+        request: None,
+        status: "dry-run",
+        eval: needs_people.then_some(&eval),
+        rows: &rows,
+        lines,
+        headline: "dry run".into(),
+    };
+    let mut done = finish(&gate, o, None);
+    if let Some(serde_json::Value::Object(json)) = done.report.json.as_mut() {
+        json.insert(
+            "request".into(),
+            serde_json::json!({
+                "title": title,
+                "body": body,
+                "approvers": approvers,
+                "opened": needs_people,
+            }),
+        );
+    }
+    done.report.summary = done.report.summary.map(|md| {
+        if needs_people {
+            let fence = "`".repeat(longest_run(&body, '`').max(2) + 1);
+            format!("{md}\n**The request that would be opened:** {title}\n\n{fence}text\n{body}\n{fence}\n")
+        } else {
+            md
+        }
+    });
+    Ok(done)
+}
+
+/// The longest run of `c` in `text` (to fence text that may contain fences).
+fn longest_run(text: &str, c: char) -> usize {
+    text.split(|x| x != c).map(str::len).max().unwrap_or(0)
 }
 
 /// A gate that asks nobody (a soak-only or timer-only policy): no request is opened. The
@@ -623,12 +754,19 @@ async fn wait<F: Forge>(
                     } else {
                         failure_for(spec, outcome, &rows, Some(&eval))
                     };
+                let lines = if closed_by_someone && outcome == Outcome::Denied {
+                    vec![format!(
+                        "The {noun} was closed without a decision (close-issue-means-denial)."
+                    )]
+                } else {
+                    vec![]
+                };
                 let o = Outputs {
                     request: Some(&request),
                     status: outcome.status(),
                     eval: Some(&eval),
                     rows: &rows,
-                    lines: vec![],
+                    lines,
                     headline: headline(outcome),
                 };
                 return Ok(finish(gate, o, failure));
@@ -940,6 +1078,13 @@ mod tests {
             "only the marker's own end: {body}"
         );
         assert_eq!(Record::from_body(&body), Some(r.clone()));
+        // User text before the real marker cannot pass for it.
+        let fake = Record {
+            sha: "evil".into(),
+            ..r.clone()
+        };
+        let spoofed = format!("{}\n{body}", fake.to_marker());
+        assert_eq!(Record::from_body(&spoofed), Some(r.clone()));
         assert!(body.contains(&Record::key_marker(&r.key)));
     }
 }

@@ -604,28 +604,7 @@ pub async fn run(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish,
         .environment
         .clone()
         .unwrap_or_else(|| spec.policy.name.clone());
-    let event_number = ctx.event["issue"]["number"].as_u64().or_else(|| {
-        ctx.event["inputs"]["gate-issue"]
-            .as_str()
-            .and_then(|v| v.trim_start_matches('#').parse().ok())
-    });
-    let run = RunInfo {
-        key: format!(
-            "{}#{}/{}/{}/{}",
-            ctx.repo, ctx.run_id, ctx.job, ctx.step, name
-        ),
-        rerun: ctx.attempt != 1,
-        attempt: ctx.attempt.to_string(),
-        run_id: ctx.run_id.clone(),
-        run_url: ctx.run_url(),
-        sha: ctx.sha.clone(),
-        git_ref: ctx.git_ref.clone(),
-        default_title: format!("Manual approval required for workflow run {}", ctx.run_id),
-        place: repo.clone(),
-        mention: false,
-        event_number,
-        evaluate_hint: "Waiting for approval; an `issue_comment` workflow running `gate --mode evaluate` decides.".into(),
-    };
+    let run = run_info(&ctx, &repo, &name);
     let gate = Gate {
         spec,
         run,
@@ -644,6 +623,45 @@ pub async fn run(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish,
         issue_etag: None,
     };
     flow::run(&gate, &mut forge, p).await
+}
+
+/// `--dry-run` on GitHub: the preview, offline (no token is read, no request made).
+pub fn preview(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish, Failure> {
+    let ctx = Ctx::from_platform(p)?;
+    let repo = spec.target_repo.clone().unwrap_or_else(|| ctx.repo.clone());
+    let name = spec
+        .environment
+        .clone()
+        .unwrap_or_else(|| spec.policy.name.clone());
+    let run = run_info(&ctx, &repo, &name);
+    let actor = ctx.actor.clone();
+    flow::preview(spec, run, clock, Some(&actor), None, p)
+}
+
+/// What the modes need to know of this run.
+fn run_info(ctx: &Ctx, repo: &str, name: &str) -> RunInfo {
+    let event_number = ctx.event["issue"]["number"].as_u64().or_else(|| {
+        ctx.event["inputs"]["gate-issue"]
+            .as_str()
+            .and_then(|v| v.trim_start_matches('#').parse().ok())
+    });
+    RunInfo {
+        key: format!(
+            "{}#{}/{}/{}/{}",
+            ctx.repo, ctx.run_id, ctx.job, ctx.step, name
+        ),
+        rerun: ctx.attempt != 1,
+        attempt: ctx.attempt.to_string(),
+        run_id: ctx.run_id.clone(),
+        run_url: ctx.run_url(),
+        sha: ctx.sha.clone(),
+        git_ref: ctx.git_ref.clone(),
+        default_title: format!("Manual approval required for workflow run {}", ctx.run_id),
+        place: repo.to_string(),
+        mention: false,
+        event_number,
+        evaluate_hint: "Waiting for approval; an `issue_comment` workflow running `gate --mode evaluate` decides.".into(),
+    }
 }
 
 /// When the quota is nearly spent, the pause until it resets.

@@ -51,7 +51,8 @@ fn policy_of(raw: &RawPolicy, initiator: Option<&str>) -> Result<Policy, Failure
             return Err(Failure::input(
                 "approvers",
                 format!(
-                    "'{team}' is a group: without a token the GitLab gate takes usernames only"
+                    "{} is a group: without a token the GitLab gate takes usernames only",
+                    crate::error::quote(team)
                 ),
             ));
         }
@@ -93,7 +94,7 @@ pub fn run(spec: &Spec, p: &mut Platform, clock: &Clock, cwd: &Path) -> Result<F
     let initiator = p.env.get("SHIPGATE_INITIATOR").map(str::to_string);
     let policy = policy_of(&spec.policy, initiator.as_deref())?;
     match spec.mode {
-        Mode::GitlabApprove => approve(p, clock, &policy),
+        Mode::GitlabApprove => approve(p, clock, &policy, spec.dry_run),
         Mode::GitlabJobs => count(spec, p, clock, &policy, cwd),
         _ => Err(Failure::input(
             "mode",
@@ -103,7 +104,12 @@ pub fn run(spec: &Spec, p: &mut Platform, clock: &Clock, cwd: &Path) -> Result<F
 }
 
 /// `gitlab-approve`: record the user who started this manual job, if they may approve.
-fn approve(p: &mut Platform, clock: &Clock, policy: &Policy) -> Result<Finish, Failure> {
+fn approve(
+    p: &mut Platform,
+    clock: &Clock,
+    policy: &Policy,
+    dry_run: bool,
+) -> Result<Finish, Failure> {
     let login = var(p, "GITLAB_USER_LOGIN");
     if login.is_empty() {
         return Err(Failure::input(
@@ -153,10 +159,27 @@ fn approve(p: &mut Platform, clock: &Clock, policy: &Policy) -> Result<Finish, F
             }
         })
         .collect();
-    let path = PathBuf::from(RECORD_DIR).join(format!(
-        "{}.json",
-        if name.is_empty() { "approve" } else { &name }
-    ));
+    // Job names that differ only in characters a file name cannot keep (`approve lead`,
+    // `approve_lead`) must not share a record: a changed name gets a hash of the original.
+    let file = if name == record.job && !name.is_empty() {
+        name
+    } else {
+        let base = if name.is_empty() { "approve" } else { &name };
+        format!("{base}-{:016x}", fnv1a(record.job.as_bytes()))
+    };
+    let path = PathBuf::from(RECORD_DIR).join(format!("{file}.json"));
+    if dry_run {
+        report.set("approval-status", "dry-run");
+        report.summary = Some(format!(
+            "Dry run: @{login} may approve; {} would be written ({}).",
+            path.display(),
+            record.job
+        ));
+        return Ok(Finish {
+            report,
+            failure: None,
+        });
+    }
     let json = serde_json::to_vec_pretty(&record).map_err(|e| Failure::Operational(e.into()))?;
     report.files.push((path, json));
     report.set("approval-status", "recorded");
@@ -165,6 +188,13 @@ fn approve(p: &mut Platform, clock: &Clock, policy: &Policy) -> Result<Finish, F
     Ok(Finish {
         report,
         failure: None,
+    })
+}
+
+/// FNV-1a, 64 bits: a stable short name for a job name (not a security hash).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
@@ -255,9 +285,7 @@ fn count(
         &comments,
         requested.unwrap_or(Timestamp::MIN),
     );
-    let freeze = p
-        .env
-        .is_true("CI_DEPLOY_FREEZE")
+    let freeze = (p.env.is_true("CI_DEPLOY_FREEZE") && !spec.skips("freezes"))
         .then(|| "CI_DEPLOY_FREEZE: a GitLab deploy freeze period was active when the pipeline was created".to_string());
     let rules = TimeRules {
         windows: &spec.windows,
@@ -290,6 +318,7 @@ fn count(
         "approvers",
         serde_json::to_string(&eval.approvals).unwrap_or_else(|_| "[]".into()),
     );
+    spec.report_skips(&mut report, &mut lines);
     let headline = match outcome {
         Outcome::Approved => "✅ approved",
         Outcome::Denied => "❌ denied",
@@ -301,10 +330,13 @@ fn count(
         &lines,
         Some(&eval),
         &rows,
+        outcome != Outcome::Approved,
     ));
     report.json = Some(serde_json::json!({
         "approval-status": outcome.status(),
         "approvers": eval.approvals,
+        "skipped-rules": spec.skipped,
+        "skip-reason": spec.skip_reason,
         "rules": rows.iter().map(|r| serde_json::json!({"rule": r.rule, "held": r.mark == Mark::Held, "why": r.detail})).collect::<Vec<_>>(),
     }));
     let failure = match outcome {

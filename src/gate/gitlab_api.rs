@@ -567,24 +567,7 @@ pub async fn run(
     } else {
         Noteable::Issue
     };
-    let run = RunInfo {
-        key: format!("{project}#{}/{}/{name}", ctx.pipeline, ctx.job),
-        // A retried job is a new job of the same pipeline: always look first.
-        rerun: true,
-        attempt: String::new(),
-        run_id: ctx.pipeline.clone(),
-        run_url: ctx.pipeline_url.clone(),
-        sha: ctx.sha.clone(),
-        git_ref: ctx.git_ref.clone(),
-        default_title: format!("Manual approval required for pipeline {}", ctx.pipeline),
-        place: project.clone(),
-        mention: true,
-        event_number: match on {
-            Noteable::Issue => ctx.event_issue.or(ctx.dotenv_number),
-            Noteable::MergeRequest => ctx.event_mr.or(ctx.dotenv_number),
-        },
-        evaluate_hint: "Waiting for approval; a pipeline started by the project's comment webhook, running `gate --mode evaluate`, decides.".into(),
-    };
+    let run = run_info(&ctx, &project, &name, on);
     let gate = Gate {
         spec,
         run,
@@ -610,6 +593,60 @@ pub async fn run(
         closed: None,
     };
     flow::run(&gate, &mut forge, p).await
+}
+
+/// `--dry-run` on GitLab: the preview, offline (no token is read, no request made; the
+/// project's freeze periods are not read, `CI_DEPLOY_FREEZE` is).
+pub fn preview(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish, Failure> {
+    p.gitlab.dotenv = Some(PathBuf::from("shipgate-gate.env"));
+    p.gitlab.dotenv_prefix = "SHIPGATE_".into();
+    p.gitlab.json = Some(PathBuf::from("shipgate-gate.json"));
+    let ctx = Ctx::from_platform(p);
+    let project = spec
+        .target_repo
+        .clone()
+        .unwrap_or_else(|| ctx.project.clone());
+    let name = spec
+        .environment
+        .clone()
+        .unwrap_or_else(|| spec.policy.name.clone());
+    let on = if spec.request_in_merge_request {
+        Noteable::MergeRequest
+    } else {
+        Noteable::Issue
+    };
+    let run = run_info(&ctx, &project, &name, on);
+    let initiator = p
+        .env
+        .get("SHIPGATE_INITIATOR")
+        .map(str::to_string)
+        .unwrap_or_else(|| ctx.user.clone());
+    let freeze = ctx
+        .deploy_freeze
+        .then(|| "CI_DEPLOY_FREEZE: a GitLab deploy freeze period is active".to_string());
+    flow::preview(spec, run, clock, Some(&initiator), freeze, p)
+}
+
+/// What the modes need to know of this pipeline.
+fn run_info(ctx: &Ctx, project: &str, name: &str, on: Noteable) -> RunInfo {
+    RunInfo {
+        key: format!("{project}#{}/{}/{name}", ctx.pipeline, ctx.job),
+        // A retried job is a new job of the same pipeline: always look first.
+        rerun: true,
+        attempt: String::new(),
+        run_id: ctx.pipeline.clone(),
+        run_url: ctx.pipeline_url.clone(),
+        sha: ctx.sha.clone(),
+        git_ref: ctx.git_ref.clone(),
+        default_title: format!("Manual approval required for pipeline {}", ctx.pipeline),
+        place: project.to_string(),
+        mention: true,
+        event_number: match on {
+            Noteable::Issue => ctx.event_issue.or(ctx.dotenv_number),
+            Noteable::MergeRequest => ctx.event_mr.or(ctx.dotenv_number),
+        },
+        evaluate_hint: "Waiting for approval; a pipeline started by the project's comment webhook, running `gate --mode evaluate`, decides.".into(),
+    }
 }
 
 #[cfg(test)]

@@ -48,6 +48,13 @@ pub fn run(args: &Args, p: &mut Platform) -> Result<Finish, Failure> {
         spec.mode,
         spec::Mode::GitlabJobs | spec::Mode::GitlabApprove
     );
+    // A dry run is offline: no token, no API (the GitLab job modes never use one).
+    if spec.dry_run && !on_gitlab {
+        return match p.kind {
+            Kind::Gitlab => gitlab_api::preview(&spec, p, &clock),
+            Kind::Github | Kind::Local => github::preview(&spec, p, &clock),
+        };
+    }
     match p.kind {
         Kind::Gitlab if on_gitlab => gitlab::run(&spec, p, &clock, &cwd),
         Kind::Gitlab => match gitlab_api::token(&spec, p) {

@@ -149,15 +149,16 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    /// Markdown lines explaining the approvals part of the decision.
-    pub fn explain(&self) -> String {
+    /// Markdown lines explaining the approvals part of the decision. `ended`: the gate
+    /// stopped waiting (denied, blocked, timed out), so what does not hold has failed (❌)
+    /// rather than being waited for (⏳).
+    pub fn explain(&self, ended: bool) -> String {
         let mut md = String::new();
         for (rule, held, detail) in &self.rules {
-            // A denied request waits for nothing more: what does not hold has failed.
-            let mark = match (*held, self.standing) {
+            let mark = match (*held, ended || self.standing == Standing::Denied) {
                 (true, _) => "✅",
-                (false, Standing::Denied) => "❌",
-                (false, _) => "⏳",
+                (false, true) => "❌",
+                (false, false) => "⏳",
             };
             let _ = writeln!(md, "| {mark} | {rule} | {detail} |");
         }

@@ -64,6 +64,25 @@ impl RawPolicy {
         groups: Vec<Group>,
         excluded: BTreeMap<String, String>,
     ) -> Result<Policy, Failure> {
+        self.build(groups, excluded, true)
+    }
+
+    /// The policy as [`RawPolicy::resolve`] makes it (bounds checked), without the check
+    /// that enough people are left: a dry run cannot expand teams, so it cannot count them.
+    pub fn preview(
+        &self,
+        groups: Vec<Group>,
+        excluded: BTreeMap<String, String>,
+    ) -> Result<Policy, Failure> {
+        self.build(groups, excluded, false)
+    }
+
+    fn build(
+        &self,
+        groups: Vec<Group>,
+        excluded: BTreeMap<String, String>,
+        check: bool,
+    ) -> Result<Policy, Failure> {
         let rules = |list: &[(String, u32)]| -> Vec<Rule> {
             list.iter()
                 .map(|(g, m)| Rule {
@@ -107,7 +126,7 @@ impl RawPolicy {
         let needed = u64::from(policy.min_total).max(all_of + cheapest_any.unwrap_or(0));
         // "Every approver" over nobody is a policy no one can meet, not one that needs no one.
         let all_of_nobody = self.min_total == MinTotal::All && eligible == 0;
-        if needed > u64::from(eligible) || all_of_nobody {
+        if check && (needed > u64::from(eligible) || all_of_nobody) {
             let needed = needed.max(1);
             return Err(Failure::input(
                 "minimum-approvals",
@@ -156,6 +175,10 @@ pub struct Spec {
     pub issue_number: Option<u64>,
     pub approvals_dir: Option<String>,
     pub dry_run: bool,
+    /// Rules switched off for this run by `skip-rules` (`after`, `windows`, `freezes`,
+    /// `wait`), with the required reason.
+    pub skipped: Vec<String>,
+    pub skip_reason: Option<String>,
     /// GitLab: the request is a note on the merge request, not an issue.
     pub request_in_merge_request: bool,
     /// GitHub App credentials: ID, private key, installation ID.
@@ -170,6 +193,32 @@ impl Spec {
             Some(name) => format!("`{name}`"),
             None if self.inline_policy => "inline policy".into(),
             None => "approvers input".into(),
+        }
+    }
+
+    /// True when `skip-rules` switched `rule` off.
+    pub fn skips(&self, rule: &str) -> bool {
+        self.skipped.iter().any(|r| r == rule)
+    }
+
+    /// `Rules skipped for this run (skip-rules): after — reason: …`, when any were.
+    pub fn skip_line(&self) -> Option<String> {
+        (!self.skipped.is_empty()).then(|| {
+            format!(
+                "Rules skipped for this run (skip-rules): {} — reason: {}",
+                self.skipped.join(", "),
+                self.skip_reason.as_deref().unwrap_or_default()
+            )
+        })
+    }
+
+    /// Records skipped rules: the `skipped-rules` and `skip-reason` outputs and the first
+    /// line of the summary.
+    pub fn report_skips(&self, report: &mut crate::platform::Report, lines: &mut Vec<String>) {
+        if let Some(line) = self.skip_line() {
+            report.set("skipped-rules", self.skipped.join(","));
+            report.set("skip-reason", self.skip_reason.clone().unwrap_or_default());
+            lines.insert(0, format!("⚠️ {line}"));
         }
     }
 
@@ -219,7 +268,10 @@ fn bool_input(
         None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-        Some(v) => Err(Failure::input(name, format!("'{v}' is not true or false"))),
+        Some(v) => Err(Failure::input(
+            name,
+            format!("{} is not true or false", quote(&v)),
+        )),
     }
 }
 
@@ -237,6 +289,14 @@ fn duration_input(
 /// longer is a typo (the gate backs off to a minute on its own).
 pub const MIN_POLL: Duration = Duration::from_millis(10);
 pub const MAX_POLL: Duration = Duration::from_secs(3600);
+
+/// The longest `issue-body` (or file): GitHub refuses bodies over 65,536 characters, and
+/// the gate's own text and record need room.
+pub const MAX_ISSUE_BODY: usize = 60_000;
+/// The longest `dispatch-inputs` JSON (it is kept in the request's body).
+pub const MAX_DISPATCH_INPUTS: usize = 2_000;
+/// The longest `issue-title` (GitLab's limit; GitHub's is 256).
+pub const MAX_TITLE: usize = 255;
 
 /// The most approvals (or denials, for a veto quorum) a policy may ask for. No real review
 /// needs more; the bound keeps the matching of approvers to rules small.
@@ -296,7 +356,8 @@ fn parse_exclusions(text: &str) -> Result<Vec<Exclusion>, String> {
             "commit-authors" => Ok(Exclusion::CommitAuthors),
             "pr-author" => Ok(Exclusion::PrAuthor),
             other => Err(format!(
-                "'{other}' is not one of initiator, rerun-actor, commit-authors, pr-author"
+                "{} is not one of initiator, rerun-actor, commit-authors, pr-author",
+                quote(other)
             )),
         })
         .collect()
@@ -324,6 +385,17 @@ fn groups_of(defs: &[(String, ApproverGroupDef)]) -> Vec<(String, Vec<String>)> 
             (name.clone(), entries)
         })
         .collect()
+}
+
+/// Where the policy came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// A gate under `gates:` in `.shipgate.yml`.
+    Named,
+    /// YAML in the `policy` input.
+    Inline,
+    /// The drop-in `approvers` and `minimum-approvals` inputs.
+    Approvers,
 }
 
 /// What the policy sources add on top of the drop-in inputs.
@@ -354,18 +426,17 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         Some(other) => {
             return Err(Failure::input(
                 "mode",
-                format!("'{other}' is not one of blocking, request, evaluate, verify, gitlab-approve, gitlab-jobs"),
+                format!(
+                "{} is not one of blocking, request, evaluate, verify, gitlab-approve, gitlab-jobs",
+                quote(other)
+            ),
             ))
         }
     };
     let environment = input("environment", &args.environment);
-    let (mut policy, extras) = policy_source(args, p, cwd, environment.as_deref())?;
-    let policy_text = input("policy", &args.policy);
-    let inline = policy_text
-        .as_deref()
-        .is_some_and(|t| t.contains('\n') || t.contains(':'));
-    let named_policy = (!inline && (policy_text.is_some() || policy.name != "approvers"))
-        .then(|| policy.name.clone());
+    let (mut policy, extras, source) = policy_source(args, p, cwd, environment.as_deref())?;
+    let inline = source == Source::Inline;
+    let named_policy = (source == Source::Named).then(|| policy.name.clone());
 
     if let Some(text) = input("exclude", &args.exclude) {
         let more = parse_exclusions(&text).map_err(|e| Failure::input("exclude", e))?;
@@ -392,7 +463,7 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
             if !policy.groups.iter().any(|(g, _)| g == n) {
                 return Err(Failure::input(
                     "veto",
-                    format!("'{n}' is not an approver group of the policy"),
+                    format!("{} is not an approver group of the policy", quote(n)),
                 ));
             }
         }
@@ -467,16 +538,59 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         },
     };
 
+    let (skipped, skip_reason) = skip_rules(
+        input("skip-rules", &args.skip_rules),
+        input("skip-reason", &args.skip_reason),
+    )?;
+    let mut windows = windows;
+    let mut freezes = freezes;
+    let mut wait = wait;
+    let mut after = after;
+    for rule in &skipped {
+        match rule.as_str() {
+            "after" => after = None,
+            "windows" => windows.clear(),
+            "freezes" => freezes.clear(),
+            _ => wait = None,
+        }
+    }
     let poll = match input("polling-interval-seconds", &args.polling_interval_seconds) {
         None => Duration::from_secs(10),
         Some(v) => parse_poll(&v).map_err(|e| Failure::input("polling-interval-seconds", e))?,
     };
     let issue_body = match input("issue-body-file-path", &args.issue_body_file_path) {
-        Some(path) => std::fs::read_to_string(cwd.join(&path)).map_err(|e| {
-            Failure::input("issue-body-file-path", format!("cannot read {path}: {e}"))
+        Some(path) => read_bounded(&cwd.join(&path)).map_err(|e| {
+            Failure::input(
+                "issue-body-file-path",
+                format!("cannot read {}: {e}", quote(&path)),
+            )
         })?,
         None => input("issue-body", &args.issue_body).unwrap_or_default(),
     };
+    let body_chars = issue_body.chars().count();
+    if body_chars > MAX_ISSUE_BODY {
+        let name = if input("issue-body-file-path", &args.issue_body_file_path).is_some() {
+            "issue-body-file-path"
+        } else {
+            "issue-body"
+        };
+        return Err(Failure::input(
+            name,
+            format!("{body_chars} characters is more than the maximum {MAX_ISSUE_BODY} (GitHub refuses issue bodies over 65,536)"),
+        ));
+    }
+    let issue_title = input("issue-title", &args.issue_title);
+    if let Some(title) = issue_title.as_deref() {
+        if title.chars().count() > MAX_TITLE || title.contains(['\n', '\r']) {
+            return Err(Failure::input(
+                "issue-title",
+                format!(
+                    "{} is not one line of at most {MAX_TITLE} characters",
+                    quote(title)
+                ),
+            ));
+        }
+    }
     let target_repo = match (
         input("target-repository-owner", &args.target_repository_owner),
         input("target-repository", &args.target_repository),
@@ -492,6 +606,16 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
     };
     let dispatch_inputs = match input("dispatch-inputs", &args.dispatch_inputs) {
         None => serde_json::Map::new(),
+        // The inputs travel in the request's body, which GitHub caps.
+        Some(text) if text.chars().count() > MAX_DISPATCH_INPUTS => {
+            return Err(Failure::input(
+                "dispatch-inputs",
+                format!(
+                    "{} characters is more than the maximum {MAX_DISPATCH_INPUTS}",
+                    text.chars().count()
+                ),
+            ))
+        }
         Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(serde_json::Value::Object(m)) => m,
             _ => {
@@ -505,13 +629,18 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
     let issue_number = input("issue-number", &args.issue_number)
         .map(|v| {
             v.trim_start_matches('#').parse::<u64>().map_err(|_| {
-                Failure::input("issue-number", format!("'{v}' is not an issue number"))
+                Failure::input(
+                    "issue-number",
+                    format!("{} is not an issue number", quote(&v)),
+                )
             })
         })
         .transpose()?;
 
     Ok(Spec {
         mode,
+        skipped,
+        skip_reason,
         named_policy,
         inline_policy: inline,
         secret: input("secret", &args.secret),
@@ -519,7 +648,7 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         words: Words::new(&extra_approve, &extra_deny, reasons),
         approve_words: Words::describe(&extra_approve, &DEFAULT_APPROVE),
         deny_words: Words::describe(&extra_deny, &DEFAULT_DENY),
-        issue_title: input("issue-title", &args.issue_title),
+        issue_title,
         issue_body,
         labels: input("issue-labels", &args.issue_labels)
             .map(|v| split_list(&v))
@@ -552,7 +681,7 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
             Some(other) => {
                 return Err(Failure::input(
                     "request-in",
-                    format!("'{other}' is not one of issue, merge-request"),
+                    format!("{} is not one of issue, merge-request", quote(other)),
                 ))
             }
         },
@@ -590,7 +719,7 @@ fn policy_source(
     p: &Platform,
     cwd: &Path,
     environment: Option<&str>,
-) -> Result<(RawPolicy, Extras), Failure> {
+) -> Result<(RawPolicy, Extras, Source), Failure> {
     let policy_text = p.input("policy", args.policy.as_deref());
     let approvers = p.input("approvers", args.approvers.as_deref());
     let minimum = p
@@ -603,7 +732,8 @@ fn policy_source(
 
     let named = match &policy_text {
         Some(text) if text.contains('\n') || text.contains(':') => {
-            return inline_policy(text, drop_in_group, minimum);
+            let (policy, extras) = inline_policy(text, drop_in_group, minimum)?;
+            return Ok((policy, extras, Source::Inline));
         }
         Some(name) => Some(name.clone()),
         None => None,
@@ -615,7 +745,10 @@ fn policy_source(
             return match named {
                 Some(n) => Err(Failure::input(
                     "policy",
-                    format!("policy '{n}' needs .shipgate.yml, and none was found"),
+                    format!(
+                        "policy {} needs .shipgate.yml, and none was found",
+                        quote(&n)
+                    ),
                 )),
                 None => Err(Failure::input("approvers", "give approvers, or a policy")),
             };
@@ -688,7 +821,7 @@ fn policy_source(
             timeout: gate.timeout.as_ref().map(|t| t.0.clone()),
             wait: gate.wait.as_ref().map(|t| t.0.clone()),
         };
-        return Ok((policy, extras));
+        return Ok((policy, extras, Source::Named));
     }
     let Some(group) = drop_in_group else {
         return Err(Failure::input(
@@ -713,7 +846,77 @@ fn policy_source(
             exclude: Vec::new(),
         },
         Extras::default(),
+        Source::Approvers,
     ))
+}
+
+/// A text file, read only as far as the longest body allowed could reach (4 bytes a
+/// character), so a huge file is refused by its length without being read whole.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let limit = (MAX_ISSUE_BODY as u64 + 1) * 4;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 >= limit {
+        return Err(format!("more than the maximum {MAX_ISSUE_BODY} characters"));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+}
+
+/// The rules `skip-rules` may switch off.
+const SKIPPABLE: [&str; 4] = ["after", "windows", "freezes", "wait"];
+
+/// Parses `skip-rules` and `skip-reason`: known rule names (`wait-timer` is `wait`), and a
+/// reason, required, on one line.
+fn skip_rules(
+    rules: Option<String>,
+    reason: Option<String>,
+) -> Result<(Vec<String>, Option<String>), Failure> {
+    let Some(rules) = rules else {
+        if reason.is_some() {
+            return Err(Failure::input(
+                "skip-reason",
+                "set only with skip-rules (the rules it explains)",
+            ));
+        }
+        return Ok((Vec::new(), None));
+    };
+    let mut skipped: Vec<String> = Vec::new();
+    for name in split_list(&rules) {
+        let name = match name.to_ascii_lowercase().as_str() {
+            "wait-timer" => "wait".to_string(),
+            other => other.to_string(),
+        };
+        if !SKIPPABLE.contains(&name.as_str()) {
+            return Err(Failure::input(
+                "skip-rules",
+                format!(
+                    "{} is not a rule that can be skipped (one of: {}; approvals cannot be skipped)",
+                    quote(&name),
+                    SKIPPABLE.join(", ")
+                ),
+            ));
+        }
+        if !skipped.contains(&name) {
+            skipped.push(name);
+        }
+    }
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    match reason {
+        None if !skipped.is_empty() => Err(Failure::input(
+            "skip-reason",
+            "skip-rules switches rules off, and needs a reason (e.g. skip-reason: \"hotfix INC-123\")",
+        )),
+        Some(r) if r.contains(['\n', '\r']) => Err(Failure::input(
+            "skip-reason",
+            "the reason must be one line",
+        )),
+        reason => Ok((skipped, reason)),
+    }
 }
 
 /// A bad value in a named gate of the config, named by its key.
@@ -826,7 +1029,8 @@ fn check_groups(policy: &RawPolicy) -> Result<(), Failure> {
             return Err(Failure::input(
                 "policy",
                 format!(
-                    "rule names unknown approver group '{name}' (groups: {})",
+                    "rule names unknown approver group {} (groups: {})",
+                    quote(name),
                     known.join(", ")
                 ),
             ));
