@@ -28,7 +28,7 @@ use crate::error::{Failure, Location};
 
 pub use diag::suggest;
 pub use schema::{ApproverGroupDef, GateDef};
-pub use validate::DEFAULT_COMPONENTS_VAR;
+pub use validate::{DEFAULT_COMPONENTS_VAR, DEFAULT_SELECTED_VAR};
 
 /// In a group's paths, stands for the name of each component of the group.
 pub const COMPONENT_PLACEHOLDER: &str = "{component}";
@@ -136,6 +136,8 @@ pub struct Tfvars {
     pub components: String,
     /// The map of component metadata, when wanted.
     pub metadata: Option<String>,
+    /// The list of the components this run touches (default `selected_components`).
+    pub selected: String,
 }
 
 impl Config {
@@ -230,6 +232,11 @@ impl Config {
     /// Notification targets and identities (`shipgate notify`).
     pub fn notify(&self) -> &schema::NotifyDef {
         &self.notify
+    }
+
+    /// The position of the component `name` in the file.
+    pub fn component_position(&self, name: &str) -> Option<usize> {
+        self.component_index.get(name).copied()
     }
 
     /// The position of `tier` from least (0) to most trusted.
@@ -582,6 +589,11 @@ fn build(def: schema::FileDef, file: &str) -> Config {
                 .map(|v| v.0)
                 .unwrap_or_else(|| DEFAULT_COMPONENTS_VAR.to_string()),
             metadata: def.tfvars.metadata.map(|v| v.0),
+            selected: def
+                .tfvars
+                .selected
+                .map(|v| v.0)
+                .unwrap_or_else(|| DEFAULT_SELECTED_VAR.to_string()),
         },
         notify: def.notify,
     }

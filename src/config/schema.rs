@@ -296,8 +296,14 @@ pub struct TfvarsDef {
     /// example uses `enabled_jobs`).
     pub components: Option<VariableName>,
     /// When set, a map of component name to its metadata (plus `tier`, `group` and a pinned
-    /// `version`), for `for_each`.
+    /// `version`), for `for_each`. It holds every component the environment receives, also
+    /// when the plan is narrowed.
     pub metadata: Option<VariableName>,
+    /// The list of the components this run touches (default `selected_components`): all of
+    /// them, or the subset a `--tier` or `--changes` plan narrows to. The components list
+    /// always holds every component the environment receives, so a narrowed plan never
+    /// makes Terraform destroy the rest.
+    pub selected: Option<VariableName>,
 }
 
 /// Settings of `shipgate notify`.

@@ -17,6 +17,8 @@ const CHECK_ZONE: &str = "UTC";
 pub const TFVARS_FIXED_KEYS: [&str; 4] = ["environment", "account", "tiers", "component_versions"];
 /// Default name of the tfvars list of enabled components.
 pub const DEFAULT_COMPONENTS_VAR: &str = "enabled_components";
+/// Default name of the tfvars list of the components a run touches.
+pub const DEFAULT_SELECTED_VAR: &str = "selected_components";
 
 /// Every reference and duplicate problem in the file.
 pub fn validate(root: &Node) -> Vec<Diagnostic> {
@@ -447,29 +449,37 @@ impl<'a> Validator<'a> {
         let Some(tfvars) = root.get("tfvars") else {
             return;
         };
-        let mut names: Vec<(&str, Span)> = Vec::new();
-        for key in ["components", "metadata"] {
-            if let Some(node) = tfvars.get(key) {
-                if let Some(name) = node.as_str() {
-                    if TFVARS_FIXED_KEYS.contains(&name) {
-                        self.report(node.span, format!("tfvars.{key}: '{name}' is a name shipgate already writes; choose another"));
-                    }
-                    if names.iter().any(|(n, _)| *n == name) {
-                        self.report(
-                            node.span,
-                            format!("tfvars.{key}: '{name}' is already used for tfvars.components"),
-                        );
-                    }
-                    names.push((name, node.span));
+        // Each name, given or defaulted, must differ from the others and from the fixed keys.
+        let mut names: Vec<(&str, &str)> = Vec::new();
+        for (key, default) in [
+            ("components", Some(DEFAULT_COMPONENTS_VAR)),
+            ("metadata", None),
+            ("selected", Some(DEFAULT_SELECTED_VAR)),
+        ] {
+            let node = tfvars.get(key);
+            let Some(name) = node.and_then(Node::as_str).or(default) else {
+                continue;
+            };
+            if let Some(node) = node.filter(|n| n.as_str().is_some()) {
+                if TFVARS_FIXED_KEYS.contains(&name) {
+                    self.report(
+                        node.span,
+                        format!("tfvars.{key}: '{name}' is a name shipgate already writes; choose another"),
+                    );
+                }
+                if let Some((other, _)) = names.iter().find(|(_, n)| *n == name) {
+                    let given = if tfvars.get(other).is_some() {
+                        ""
+                    } else {
+                        " (by default)"
+                    };
+                    self.report(
+                        node.span,
+                        format!("tfvars.{key}: '{name}' is already used for tfvars.{other}{given}"),
+                    );
                 }
             }
-        }
-        if tfvars.get("components").is_none()
-            && tfvars.get("metadata").and_then(Node::as_str) == Some(DEFAULT_COMPONENTS_VAR)
-        {
-            if let Some(node) = tfvars.get("metadata") {
-                self.report(node.span, format!("tfvars.metadata: '{DEFAULT_COMPONENTS_VAR}' is the default name of the components list"));
-            }
+            names.push((key, name));
         }
     }
 }
@@ -492,6 +502,11 @@ fn reserved_tfvars_keys(root: &Node) -> Vec<String> {
         .and_then(Node::as_str)
         .unwrap_or(DEFAULT_COMPONENTS_VAR);
     keys.push(components.to_string());
+    let selected = tfvars
+        .and_then(|t| t.get("selected"))
+        .and_then(Node::as_str)
+        .unwrap_or(DEFAULT_SELECTED_VAR);
+    keys.push(selected.to_string());
     if let Some(metadata) = tfvars
         .and_then(|t| t.get("metadata"))
         .and_then(Node::as_str)
