@@ -567,3 +567,44 @@ fn config_validate_and_the_gate_agree_on_every_window_duration_and_freeze() {
         cases.len()
     );
 }
+
+#[test]
+fn named_accounts_resolve_to_their_ids_and_unknown_names_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = "version: 1\ntiers: [main]\naccounts:\n  tm-nonprod: \"111111111111\"\nenvironments:\n  - {name: dev, account: tm-nonprod}\n  - {name: prod, account: \"222222222222\"}\n";
+    std::fs::write(dir.path().join(".shipgate.yml"), file).unwrap();
+    shipgate_in(
+        dir.path(),
+        &["config", "validate", "--config", ".shipgate.yml"],
+        &[],
+    )
+    .assert_success();
+    // Plans carry the id, whatever the file calls the account.
+    let out = shipgate_in(
+        dir.path(),
+        &[
+            "plan",
+            "--config",
+            ".shipgate.yml",
+            "--env",
+            "dev",
+            "--format",
+            "tfvars-json",
+        ],
+        &[],
+    );
+    out.assert_success();
+    let tfvars: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(tfvars["account"], "111111111111");
+
+    let bad = file.replace("account: tm-nonprod}", "account: tm-nonprd}");
+    std::fs::write(dir.path().join(".shipgate.yml"), bad).unwrap();
+    let out = shipgate_in(
+        dir.path(),
+        &["config", "validate", "--config", ".shipgate.yml"],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.dump());
+    out.assert_contains("::error file=.shipgate.yml,line=6,col=26::.shipgate.yml:6:26: input 'config': environment 'dev' uses unknown account 'tm-nonprd' (accounts: tm-nonprod); did you mean 'tm-nonprod'?");
+    out.assert_lacks("quote it");
+}

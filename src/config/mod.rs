@@ -483,6 +483,13 @@ fn to_def(root: &yaml::Node) -> Result<schema::FileDef, diag::Diagnostic> {
 fn build(def: schema::FileDef, file: &str) -> Config {
     let tiers: Vec<String> = def.tiers.into_iter().map(|t| t.0).collect();
     let mut overrides: HashMap<String, schema::OverrideDef> = def.overrides.0.into_iter().collect();
+    // Named accounts become their ids here, once: every plan carries the id.
+    let accounts: HashMap<String, String> = def
+        .accounts
+        .0
+        .into_iter()
+        .map(|(name, id)| (name, id.0))
+        .collect();
     let environments: Vec<Environment> = def
         .environments
         .into_iter()
@@ -502,7 +509,9 @@ fn build(def: schema::FileDef, file: &str) -> Config {
             let o = overrides.remove(&name).unwrap_or_default();
             Environment {
                 tiers: received,
-                account: e.account.map(|a| a.0),
+                account: e
+                    .account
+                    .map(|a| accounts.get(&a.0).cloned().unwrap_or(a.0)),
                 url: e.url,
                 gate: e.gate.map(|g| g.0),
                 variables: e.variables.0,

@@ -30,6 +30,7 @@ pub fn validate(root: &Node) -> Vec<Diagnostic> {
         components: Names::default(),
         gates: Names::default(),
         approvers: Names::default(),
+        accounts: Names::default(),
     };
     v.collect_names(root);
     v.environments(root);
@@ -109,6 +110,7 @@ struct Validator<'a> {
     components: Names<'a>,
     gates: Names<'a>,
     approvers: Names<'a>,
+    accounts: Names<'a>,
 }
 
 /// `(name, span)` for every string item of a list node.
@@ -185,6 +187,37 @@ impl<'a> Validator<'a> {
         }
         map_names(root.get("gates"), &mut self.gates);
         map_names(root.get("approvers"), &mut self.approvers);
+        map_names(root.get("accounts"), &mut self.accounts);
+        if let Some(accounts) = root.get("accounts").and_then(Node::as_map) {
+            for a in accounts {
+                if !a.key.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    let message = format!(
+                        "account name '{}' must start with a letter (a value of digits is always an account id)",
+                        a.key
+                    );
+                    self.report(a.key_span, message);
+                }
+            }
+        }
+    }
+
+    /// An environment's `account`: an id, or a name defined under `accounts`.
+    fn account(&mut self, env: &str, node: &Node) {
+        let Some(account) = node.as_str() else { return };
+        let is_id = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+        let is_name = account.starts_with(|c: char| c.is_ascii_alphabetic());
+        if is_id || !is_name || !self.accounts.known || self.accounts.contains(account) {
+            return;
+        }
+        let hint = if self.accounts.order.is_empty() {
+            format!(" (no accounts are defined: add `accounts: {{{account}: \"123456789012\"}}` at the top level, or write the 12-digit id)")
+        } else {
+            self.accounts.hint("accounts", account)
+        };
+        self.report(
+            node.span,
+            format!("environment '{env}' uses unknown account '{account}'{hint}"),
+        );
     }
 
     fn environments(&mut self, root: &Node) {
@@ -211,6 +244,9 @@ impl<'a> Validator<'a> {
                         format!("environment '{name}' receives unknown tier '{tier}'{hint}"),
                     );
                 }
+            }
+            if let Some(account) = env.get("account") {
+                self.account(name, account);
             }
             if let Some(gate_node) = env.get("gate") {
                 if let Some(gate) = gate_node.as_str() {
@@ -559,6 +595,23 @@ mod tests {
                 "3:57: gate 'g': window 'Mon 09:00-10:00 Mars/Base': unknown time zone 'Mars/Base' (use an IANA name such as Europe/London) (expected e.g. 'Mon-Thu 09:00-16:00 Europe/London')",
                 "5:35: gate 'g': after.soak: '30 minutes' is not a duration such as 30m, 2h, 1h30m or 7d",
             ]
+        );
+    }
+
+    #[test]
+    fn named_accounts_must_be_defined() {
+        let text = "accounts: {tm-nonprod: \"111111111111\", 9lives: \"222222222222\"}\nenvironments:\n  - {name: a, account: tm-nonprod}\n  - {name: b, account: tm-prod}\n  - {name: c, account: \"333333333333\"}\n";
+        assert_eq!(
+            problems(text),
+            vec![
+                "1:40: account name '9lives' must start with a letter (a value of digits is always an account id)",
+                "4:24: environment 'b' uses unknown account 'tm-prod' (accounts: tm-nonprod, 9lives); did you mean 'tm-nonprod'?",
+            ]
+        );
+        let none = "environments:\n  - {name: a, account: tm-nonprod}\n";
+        assert_eq!(
+            problems(none),
+            vec!["2:24: environment 'a' uses unknown account 'tm-nonprod' (no accounts are defined: add `accounts: {tm-nonprod: \"123456789012\"}` at the top level, or write the 12-digit id)"]
         );
     }
 
