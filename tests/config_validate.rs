@@ -608,3 +608,43 @@ fn named_accounts_resolve_to_their_ids_and_unknown_names_are_located() {
     out.assert_contains("::error file=.shipgate.yml,line=6,col=26::.shipgate.yml:6:26: input 'config': environment 'dev' uses unknown account 'tm-nonprd' (accounts: tm-nonprod); did you mean 'tm-nonprod'?");
     out.assert_lacks("quote it");
 }
+
+#[test]
+fn numbers_are_bounded_and_finite_with_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = "version: 1\ntiers: [main]\nenvironments:\n  - {name: prod, gate: g, variables: {replicas: 1e400}}\napprovers: {leads: {users: [ada]}}\ngates:\n  g: {approvals: {min_total: 99999999999}}\ncomponents:\n  api: {metadata: {weight: .nan}}\n";
+    std::fs::write(dir.path().join(".shipgate.yml"), file).unwrap();
+    let (code, errors) = {
+        let out = shipgate_in(
+            dir.path(),
+            &["config", "validate", "--config", ".shipgate.yml"],
+            &[],
+        );
+        let errors: Vec<String> = out
+            .stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("error: "))
+            .map(str::to_string)
+            .collect();
+        (out.status.code(), errors)
+    };
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        errors,
+        [
+            ".shipgate.yml:4:49: input 'config': a number here must be finite (not .inf or .nan)",
+            ".shipgate.yml:7:30: input 'config': gates.g.approvals.min_total: must be at most 4294967295",
+            ".shipgate.yml:9:28: input 'config': a number here must be finite (not .inf or .nan)",
+        ]
+    );
+    // A whole number too large for 64 bits stops the read at its position.
+    let big = file.replace("1e400", "99999999999999999999");
+    std::fs::write(dir.path().join(".shipgate.yml"), big).unwrap();
+    let out = shipgate_in(
+        dir.path(),
+        &["config", "validate", "--config", ".shipgate.yml"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    out.assert_contains(".shipgate.yml:4:49: input 'config': the number '99999999999999999999' does not fit in 64 bits (at most 9223372036854775807); quote it to keep it as text");
+}
