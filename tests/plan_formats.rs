@@ -500,6 +500,20 @@ fn plan_reads_what_detect_changes_with_the_model_writes() {
     assert_eq!(names(&planned), ["api", "worker"]);
     assert_eq!(planned["changes_only"], true);
 
+    // Straight through a pipe, with no file in between.
+    let mut cmd = Command::new("bash");
+    clean_env(&mut cmd)
+        .arg("-c")
+        .arg(format!(
+            "'{bin}' plan --env prod --format json --changes <('{bin}' detect-changes --config .shipgate.yml --base HEAD~1 --output json 2>/dev/null)",
+            bin = shipgate().display()
+        ))
+        .current_dir(repo.path());
+    let out = run(&mut cmd, LIMIT);
+    out.assert_success();
+    let piped: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(names(&piped), ["api", "worker"]);
+
     // On GitLab: the JSON artifact (`shipgate-changes.json`) of the detect-changes job.
     let run = Action::gitlab("detect-changes", repo.path())
         .arg("--config")

@@ -422,11 +422,50 @@ impl<'a> Validator<'a> {
                                     "gate '{gate}' names unknown approver group '{group}'{hint}"
                                 ),
                             );
+                        } else {
+                            self.reachable(root, gate, group, rule);
                         }
                     }
                 }
             }
             self.gate_times(gate, &g.value);
+        }
+    }
+
+    /// A rule that asks more approvals of a group than it has people can never hold (when
+    /// the group lists only users: team sizes are known at run time only).
+    fn reachable(&mut self, root: &Node, gate: &str, group: &str, rule: &Node) {
+        let Some(def) = root.get("approvers").and_then(|a| a.get(group)) else {
+            return;
+        };
+        if def
+            .get("teams")
+            .and_then(Node::as_seq)
+            .is_some_and(|t| !t.is_empty())
+        {
+            return;
+        }
+        let mut users: Vec<&str> = string_items(def.get("users"))
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        let Some(min_node) = rule.get("min") else {
+            return;
+        };
+        let Value::Int(min) = min_node.value else {
+            return;
+        };
+        if usize::try_from(min).is_ok_and(|m| m > users.len()) {
+            let people = match users.len() {
+                1 => "1 person".to_string(),
+                n => format!("{n} people"),
+            };
+            self.report(
+                min_node.span,
+                format!("gate '{gate}' asks {min} approvals of '{group}', which lists {people} and no teams: it can never pass"),
+            );
         }
     }
 
@@ -612,6 +651,15 @@ mod tests {
         assert_eq!(
             problems(none),
             vec!["2:24: environment 'a' uses unknown account 'tm-nonprod' (no accounts are defined: add `accounts: {tm-nonprod: \"123456789012\"}` at the top level, or write the 12-digit id)"]
+        );
+    }
+
+    #[test]
+    fn rules_cannot_ask_more_people_than_a_group_lists() {
+        let text = "approvers:\n  leads: {users: [ada, bo, ada]}\n  ops: {teams: [org/ops]}\ngates:\n  g:\n    approvals:\n      all_of: [{group: leads, min: 3}, {group: ops, min: 9}]\n      any_of: [{group: leads, min: 2}]\n";
+        assert_eq!(
+            problems(text),
+            vec!["7:36: gate 'g' asks 3 approvals of 'leads', which lists 2 people and no teams: it can never pass"]
         );
     }
 
