@@ -199,6 +199,20 @@ fn github_format_writes_step_outputs_and_a_job_summary_from_inputs() {
         run.summary
     );
     assert!(run.summary.contains("| fraud-scoring | experimental | payments | (switched on: pre-production trial, CHG-2231) |"), "{}", run.summary);
+
+    // The hotfix: `components` is what this run touches, `enabled` all the environment keeps.
+    let run = Action::github("plan", &example("four-envs-gitlab"))
+        .input("env", "preprod1")
+        .input("tier", "stable")
+        .input("format", "github")
+        .run();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.get("count"), "6");
+    assert_eq!(
+        run.get("enabled"),
+        r#"["payments-api","payments-worker","refunds","fraud-scoring","accounts-api","statements","edge-proxy"]"#
+    );
+    assert!(!run.get("components").contains("fraud-scoring"));
 }
 
 #[test]
@@ -226,6 +240,7 @@ fn dotenv_lines_for_gitlab() {
 SHIPGATE_TIERS=experimental,stable
 SHIPGATE_COMPONENTS=payments-api,payments-worker,refunds,fraud-scoring,accounts-api,statements,open-banking-sync,edge-proxy
 SHIPGATE_COUNT=8
+SHIPGATE_ENABLED=payments-api,payments-worker,refunds,fraud-scoring,accounts-api,statements,open-banking-sync,edge-proxy
 SHIPGATE_COMPONENTS_EXPERIMENTAL=fraud-scoring,open-banking-sync
 SHIPGATE_COMPONENTS_STABLE=payments-api,payments-worker,refunds,accounts-api,statements,edge-proxy
 SHIPGATE_ACCOUNT=111111111111

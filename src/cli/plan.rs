@@ -12,10 +12,12 @@ Formats:
                enabled_components: always every component the environment gets), the selected list
                (tfvars.selected, default selected_components: what this run touches), account,
                variables; write it to plan.auto.tfvars.json
-  dotenv       SHIPGATE_ENVIRONMENT, SHIPGATE_COMPONENTS (comma-separated), SHIPGATE_COMPONENTS_<TIER>,
-               SHIPGATE_COUNT, SHIPGATE_ACCOUNT, SHIPGATE_URL, and the variables (GitLab artifacts:reports:dotenv)
-  github       step outputs: components (JSON), count, any, components_<tier>, matrix, tiers, account, url,
-               gate, disabled_groups, variables; the Markdown plan as the job summary
+  dotenv       SHIPGATE_ENVIRONMENT, SHIPGATE_COMPONENTS (comma-separated: what this run touches),
+               SHIPGATE_ENABLED (all the environment keeps), SHIPGATE_COMPONENTS_<TIER>, SHIPGATE_COUNT,
+               SHIPGATE_ACCOUNT, SHIPGATE_URL, and the variables (GitLab artifacts:reports:dotenv)
+  github       step outputs: components (JSON: what this run touches), enabled (all the environment keeps),
+               count, any, components_<tier>, matrix, tiers, account, url, gate, disabled_groups, variables;
+               the Markdown plan as the job summary
   markdown     a table for a job summary or merge-request note
 
 With --diff OTHER: what promotion from ENV to OTHER adds (+), removes (-, with why) and re-pins (~).

@@ -45,6 +45,9 @@ pub struct Plan {
     /// tier, or unchanged), in file order. They stay deployed: `tfvars-json` keeps them in
     /// the full list, so Terraform never destroys what a hotfix leaves out.
     pub held: Vec<Planned>,
+    /// The names of every component the environment receives (`components` and `held`),
+    /// in file order.
+    pub enabled: Vec<String>,
     /// Every tier the environment receives (`tiers` is only the covered ones).
     pub env_tiers: Vec<String>,
     /// The components left out, with why, in file order.
@@ -203,6 +206,7 @@ pub fn resolve(config: &Config, env: &str, tier: Option<&str>) -> Result<Plan, F
     let received: Vec<&str> = environment.tiers.iter().map(String::as_str).collect();
     let mut components = Vec::new();
     let mut held = Vec::new();
+    let mut enabled = Vec::new();
     let mut excluded = Vec::new();
     for c in config.components() {
         let o = overrides.get(c.name.as_str()).copied();
@@ -247,6 +251,7 @@ pub fn resolve(config: &Config, env: &str, tier: Option<&str>) -> Result<Plan, F
             metadata: c.metadata.clone(),
             forced,
         };
+        enabled.push(c.name.clone());
         // `--tier`: the environment still receives the other tiers' components; this run
         // only does not touch them.
         match tier.filter(|t| *t != c.tier) {
@@ -279,6 +284,7 @@ pub fn resolve(config: &Config, env: &str, tier: Option<&str>) -> Result<Plan, F
         variables: environment.variables.clone(),
         components,
         held,
+        enabled,
         env_tiers: environment.tiers.clone(),
         excluded,
         disabled_groups: environment

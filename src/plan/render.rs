@@ -137,6 +137,12 @@ fn names(components: &[Planned]) -> Vec<&str> {
     components.iter().map(|c| c.name.as_str()).collect()
 }
 
+/// Every component the environment receives, touched by this run or not, in file order
+/// (the same as `components` unless `--tier` or `--changes` narrowed the plan).
+fn received(plan: &Plan) -> Vec<&str> {
+    plan.enabled.iter().map(String::as_str).collect()
+}
+
 fn names_in_tier<'a>(plan: &'a Plan, tier: &str) -> Vec<&'a str> {
     plan.components
         .iter()
@@ -417,6 +423,7 @@ fn dotenv(plan: &Plan) -> Output {
             names(&plan.components).join(","),
         ),
         ("SHIPGATE_COUNT".into(), plan.components.len().to_string()),
+        ("SHIPGATE_ENABLED".into(), received(plan).join(",")),
     ];
     for tier in &plan.all_tiers {
         pairs.push((
@@ -473,6 +480,7 @@ pub fn plan_report(plan: &Plan, config: &Config) -> Report {
     );
     report.set("components", list(names(&plan.components)));
     report.set("count", plan.components.len().to_string());
+    report.set("enabled", list(received(plan)));
     report.set("any", (!plan.components.is_empty()).to_string());
     for tier in &plan.all_tiers {
         report.set(
