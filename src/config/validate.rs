@@ -192,8 +192,8 @@ impl<'a> Validator<'a> {
             for a in accounts {
                 if !a.key.starts_with(|c: char| c.is_ascii_alphabetic()) {
                     let message = format!(
-                        "account name '{}' must start with a letter (a value of digits is always an account id)",
-                        a.key
+                        "account name {} must start with a letter (a value of digits is always an account id)",
+                        crate::error::quote(&a.key)
                     );
                     self.report(a.key_span, message);
                 }
@@ -216,7 +216,10 @@ impl<'a> Validator<'a> {
         };
         self.report(
             node.span,
-            format!("environment '{env}' uses unknown account '{account}'{hint}"),
+            format!(
+                "environment '{env}' uses unknown account {}{hint}",
+                crate::error::quote(account)
+            ),
         );
     }
 
