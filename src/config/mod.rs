@@ -276,8 +276,18 @@ pub fn find(start_dir: &Path, explicit: Option<&Path>) -> Result<Option<PathBuf>
     loop {
         for name in FILE_NAMES {
             let candidate = dir.join(name);
-            if std::fs::metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
-                return Ok(Some(candidate));
+            match std::fs::metadata(&candidate) {
+                Ok(meta) if !meta.is_dir() => return Ok(Some(candidate)),
+                Ok(_) => {}
+                // There but unreadable (a dangling link, no permission): say so rather than
+                // run as if there were no model.
+                Err(e) if std::fs::symlink_metadata(&candidate).is_ok() => {
+                    return Err(Failure::input(
+                        "config",
+                        format!("cannot read {}: {e}", quote_path(&candidate)),
+                    ))
+                }
+                Err(_) => {}
             }
         }
         if dir.join(".git").exists() {
@@ -745,5 +755,13 @@ overrides:
             find(root, Some(Path::new("other.yml"))).unwrap(),
             Some(root.join("other.yml"))
         );
+        // A dangling link is an error, not "no model".
+        let sub = root.join("a/b");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(sub.join("gone.yml"), sub.join(".shipgate.yml")).unwrap();
+            let err = find(&sub, None).unwrap_err();
+            assert!(err.to_string().contains("cannot read"), "{err}");
+        }
     }
 }
