@@ -343,15 +343,17 @@ fn alias_bomb(anchor_in: &str) -> String {
     format!("version: 1\ntiers: [a]\nenvironments: [{{name: e}}]\nx-big: &big \"{big}\"\n{anchor_in}[{aliases}]\n")
 }
 
-/// Runs shipgate with its address space capped at 1 GiB: an unbounded expansion of the
-/// bomb cannot fit and aborts; a bounded one stops long before.
+/// Runs shipgate with its address space capped at 2 GiB: an unbounded expansion of the
+/// 10 GB bomb cannot fit and aborts; a bounded one stops long before. (Few malloc arenas,
+/// so that the cap measures the data and not the machine's core count.)
 fn shipgate_capped(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Outcome, Duration) {
     let mut cmd = Command::new(peer_or("prlimit"));
     clean_env(&mut cmd)
-        .arg("--as=1073741824")
+        .arg("--as=2147483648")
         .arg(shipgate())
         .args(args)
-        .current_dir(dir);
+        .current_dir(dir)
+        .env("MALLOC_ARENA_MAX", "2");
     for (k, v) in env {
         cmd.env(k, v);
     }
