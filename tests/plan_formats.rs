@@ -145,6 +145,7 @@ fn json_is_the_whole_plan_with_reasons() {
     assert_eq!(plan["environment"], "prod");
     assert_eq!(plan["count"], 3);
     assert_eq!(plan["total"], 4);
+    assert_eq!(plan["enabled"], json!(["web", "api", "worker"]));
     assert_eq!(plan["gate"], "prod");
     assert_eq!(plan["url"], "https://shop.example.com");
     assert_eq!(

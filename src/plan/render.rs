@@ -192,6 +192,8 @@ struct PlanView<'a> {
     count: usize,
     total: usize,
     components: Vec<PlannedView<'a>>,
+    /// Every component the environment keeps (also those a narrowed run does not touch).
+    enabled: Vec<&'a str>,
     by_tier: Pairs<'a, Vec<&'a str>>,
     by_group: Pairs<'a, Vec<&'a str>>,
     disabled_groups: Vec<DisabledView<'a>>,
@@ -270,6 +272,7 @@ fn plan_view<'a>(plan: &'a Plan, config: &'a Config) -> PlanView<'a> {
                 forced: c.forced.as_deref(),
             })
             .collect(),
+        enabled: received(plan),
         by_tier: Pairs(
             plan.all_tiers
                 .iter()
