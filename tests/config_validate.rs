@@ -343,15 +343,17 @@ fn alias_bomb(anchor_in: &str) -> String {
     format!("version: 1\ntiers: [a]\nenvironments: [{{name: e}}]\nx-big: &big \"{big}\"\n{anchor_in}[{aliases}]\n")
 }
 
-/// Runs shipgate with its address space capped at 1 GiB: an unbounded expansion of the
-/// bomb cannot fit and aborts; a bounded one stops long before.
+/// Runs shipgate with its address space capped at 2 GiB: an unbounded expansion of the
+/// 10 GB bomb cannot fit and aborts; a bounded one stops long before. (Few malloc arenas,
+/// so that the cap measures the data and not the machine's core count.)
 fn shipgate_capped(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Outcome, Duration) {
     let mut cmd = Command::new(peer_or("prlimit"));
     clean_env(&mut cmd)
-        .arg("--as=1073741824")
+        .arg("--as=2147483648")
         .arg(shipgate())
         .args(args)
-        .current_dir(dir);
+        .current_dir(dir)
+        .env("MALLOC_ARENA_MAX", "2");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -566,4 +568,85 @@ fn config_validate_and_the_gate_agree_on_every_window_duration_and_freeze() {
         "{accepted} of {}",
         cases.len()
     );
+}
+
+#[test]
+fn named_accounts_resolve_to_their_ids_and_unknown_names_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = "version: 1\ntiers: [main]\naccounts:\n  tm-nonprod: \"111111111111\"\nenvironments:\n  - {name: dev, account: tm-nonprod}\n  - {name: prod, account: \"222222222222\"}\n";
+    std::fs::write(dir.path().join(".shipgate.yml"), file).unwrap();
+    shipgate_in(
+        dir.path(),
+        &["config", "validate", "--config", ".shipgate.yml"],
+        &[],
+    )
+    .assert_success();
+    // Plans carry the id, whatever the file calls the account.
+    let out = shipgate_in(
+        dir.path(),
+        &[
+            "plan",
+            "--config",
+            ".shipgate.yml",
+            "--env",
+            "dev",
+            "--format",
+            "tfvars-json",
+        ],
+        &[],
+    );
+    out.assert_success();
+    let tfvars: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(tfvars["account"], "111111111111");
+
+    let bad = file.replace("account: tm-nonprod}", "account: tm-nonprd}");
+    std::fs::write(dir.path().join(".shipgate.yml"), bad).unwrap();
+    let out = shipgate_in(
+        dir.path(),
+        &["config", "validate", "--config", ".shipgate.yml"],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.dump());
+    out.assert_contains("::error file=.shipgate.yml,line=6,col=26::.shipgate.yml:6:26: input 'config': environment 'dev' uses unknown account 'tm-nonprd' (accounts: tm-nonprod); did you mean 'tm-nonprod'?");
+    out.assert_lacks("quote it");
+}
+
+#[test]
+fn numbers_are_bounded_and_finite_with_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = "version: 1\ntiers: [main]\nenvironments:\n  - {name: prod, gate: g, variables: {replicas: 1e400}}\napprovers: {leads: {users: [ada]}}\ngates:\n  g: {approvals: {min_total: 99999999999}}\ncomponents:\n  api: {metadata: {weight: .nan}}\n";
+    std::fs::write(dir.path().join(".shipgate.yml"), file).unwrap();
+    let (code, errors) = {
+        let out = shipgate_in(
+            dir.path(),
+            &["config", "validate", "--config", ".shipgate.yml"],
+            &[],
+        );
+        let errors: Vec<String> = out
+            .stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("error: "))
+            .map(str::to_string)
+            .collect();
+        (out.status.code(), errors)
+    };
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        errors,
+        [
+            ".shipgate.yml:4:49: input 'config': a number here must be finite (not .inf or .nan)",
+            ".shipgate.yml:7:30: input 'config': gates.g.approvals.min_total: must be at most 4294967295",
+            ".shipgate.yml:9:28: input 'config': a number here must be finite (not .inf or .nan)",
+        ]
+    );
+    // A whole number too large for 64 bits stops the read at its position.
+    let big = file.replace("1e400", "99999999999999999999");
+    std::fs::write(dir.path().join(".shipgate.yml"), big).unwrap();
+    let out = shipgate_in(
+        dir.path(),
+        &["config", "validate", "--config", ".shipgate.yml"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    out.assert_contains(".shipgate.yml:4:49: input 'config': the number '99999999999999999999' does not fit in 64 bits (at most 9223372036854775807); quote it to keep it as text");
 }

@@ -69,6 +69,14 @@ fn every_environment_and_tier(name: &str, envs: &[(&str, &[&str])]) {
             let out = plan(&example(name), &["--env", env, "--tier", tier]);
             out.assert_success();
             snapshot(&format!("{name}/{env}.{tier}.txt"), &out.stdout);
+            // The var file of a narrowed plan: every component the environment receives,
+            // and the ones this run touches as a separate list.
+            let out = plan(
+                &example(name),
+                &["--env", env, "--tier", tier, "--format", "tfvars-json"],
+            );
+            out.assert_success();
+            snapshot(&format!("{name}/{env}.{tier}.tfvars.json"), &out.stdout);
         }
     }
 }

@@ -117,6 +117,7 @@ fn tfvars_json_has_the_names_a_terraform_user_declares() {
             "account": "222222222222",
             "tiers": ["stable"],
             "enabled_components": ["payments-api", "payments-worker", "refunds", "accounts-api", "statements", "edge-proxy"],
+            "selected_components": ["payments-api", "payments-worker", "refunds", "accounts-api", "statements", "edge-proxy"],
             "component_versions": {"statements": "3.2.1"},
             "region": "eu-west-2",
             "log_level": "info",
@@ -124,8 +125,14 @@ fn tfvars_json_has_the_names_a_terraform_user_declares() {
     );
     let keys: Vec<String> = tfvars.as_object().unwrap().keys().cloned().collect();
     assert_eq!(
-        keys[..4],
-        ["environment", "account", "tiers", "enabled_components"]
+        keys[..5],
+        [
+            "environment",
+            "account",
+            "tiers",
+            "enabled_components",
+            "selected_components"
+        ]
     );
 }
 
@@ -138,6 +145,7 @@ fn json_is_the_whole_plan_with_reasons() {
     assert_eq!(plan["environment"], "prod");
     assert_eq!(plan["count"], 3);
     assert_eq!(plan["total"], 4);
+    assert_eq!(plan["enabled"], json!(["web", "api", "worker"]));
     assert_eq!(plan["gate"], "prod");
     assert_eq!(plan["url"], "https://shop.example.com");
     assert_eq!(
@@ -192,6 +200,20 @@ fn github_format_writes_step_outputs_and_a_job_summary_from_inputs() {
         run.summary
     );
     assert!(run.summary.contains("| fraud-scoring | experimental | payments | (switched on: pre-production trial, CHG-2231) |"), "{}", run.summary);
+
+    // The hotfix: `components` is what this run touches, `enabled` all the environment keeps.
+    let run = Action::github("plan", &example("four-envs-gitlab"))
+        .input("env", "preprod1")
+        .input("tier", "stable")
+        .input("format", "github")
+        .run();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.get("count"), "6");
+    assert_eq!(
+        run.get("enabled"),
+        r#"["payments-api","payments-worker","refunds","fraud-scoring","accounts-api","statements","edge-proxy"]"#
+    );
+    assert!(!run.get("components").contains("fraud-scoring"));
 }
 
 #[test]
@@ -219,6 +241,7 @@ fn dotenv_lines_for_gitlab() {
 SHIPGATE_TIERS=experimental,stable
 SHIPGATE_COMPONENTS=payments-api,payments-worker,refunds,fraud-scoring,accounts-api,statements,open-banking-sync,edge-proxy
 SHIPGATE_COUNT=8
+SHIPGATE_ENABLED=payments-api,payments-worker,refunds,fraud-scoring,accounts-api,statements,open-banking-sync,edge-proxy
 SHIPGATE_COMPONENTS_EXPERIMENTAL=fraud-scoring,open-banking-sync
 SHIPGATE_COMPONENTS_STABLE=payments-api,payments-worker,refunds,accounts-api,statements,edge-proxy
 SHIPGATE_ACCOUNT=111111111111
@@ -493,6 +516,20 @@ fn plan_reads_what_detect_changes_with_the_model_writes() {
     assert_eq!(names(&planned), ["api", "worker"]);
     assert_eq!(planned["changes_only"], true);
 
+    // Straight through a pipe, with no file in between.
+    let mut cmd = Command::new("bash");
+    clean_env(&mut cmd)
+        .arg("-c")
+        .arg(format!(
+            "'{bin}' plan --env prod --format json --changes <('{bin}' detect-changes --config .shipgate.yml --base HEAD~1 --output json 2>/dev/null)",
+            bin = shipgate().display()
+        ))
+        .current_dir(repo.path());
+    let out = run(&mut cmd, LIMIT);
+    out.assert_success();
+    let piped: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(names(&piped), ["api", "worker"]);
+
     // On GitLab: the JSON artifact (`shipgate-changes.json`) of the detect-changes job.
     let run = Action::gitlab("detect-changes", repo.path())
         .arg("--config")
@@ -531,4 +568,168 @@ fn plan_reads_what_detect_changes_with_the_model_writes() {
         ],
     );
     assert_eq!(names(&planned), ["api", "worker", "search"]);
+}
+
+/// Runs Terraform in `dir` (local state, built-in resources only: nothing to download).
+fn terraform_in(dir: &Path, args: &[&str]) -> Outcome {
+    let mut cmd = Command::new(terraform());
+    clean_env(&mut cmd)
+        .args(args)
+        .current_dir(dir)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1");
+    run(&mut cmd, LIMIT)
+}
+
+/// The addresses a saved Terraform plan would delete.
+fn deleted_by(dir: &Path, plan_file: &str) -> Vec<String> {
+    let show = terraform_in(dir, &["show", "-json", plan_file]);
+    show.assert_success();
+    let plan: Value = serde_json::from_str(&show.stdout).unwrap();
+    plan["resource_changes"]
+        .as_array()
+        .map(|changes| {
+            changes
+                .iter()
+                .filter(|c| {
+                    c["change"]["actions"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|x| x == "delete"))
+                })
+                .map(|c| c["address"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The hotfix path as the example pipelines run it: a full plan applied, then the
+/// `--tier stable` plan written to the same var file. Terraform must plan no change at all
+/// (nothing of the other tier destroyed: 25 experimental jobs in the data platform's staging, the trial
+/// component in preprod1), and applying only the selected components keeps every resource.
+#[test]
+fn a_hotfix_plan_applied_after_a_full_one_destroys_nothing() {
+    let four_envs_vars = r#"
+variable "environment" { type = string }
+variable "account" { type = string }
+variable "tiers" { type = list(string) }
+variable "enabled_components" { type = list(string) }
+variable "selected_components" { type = list(string) }
+variable "component_versions" {
+  type    = map(string)
+  default = {}
+}
+variable "region" { type = string }
+variable "log_level" { type = string }
+resource "terraform_data" "component" {
+  for_each = toset(var.enabled_components)
+  input    = { environment = var.environment, version = lookup(var.component_versions, each.key, null) }
+}
+"#;
+    let data_platform_main = r#"
+resource "terraform_data" "job" {
+  for_each = var.glue_jobs
+  input    = { name = "${var.environment}-${each.key}", tier = each.value.tier, department = each.value.group, workers = each.value.number_of_workers }
+}
+"#;
+    // (example, environment, resources of a full plan, the resource type, the selected var)
+    let cases = [
+        (
+            "data-platform",
+            "staging",
+            112,
+            "terraform_data.job",
+            "selected_jobs",
+        ),
+        (
+            "four-envs-gitlab",
+            "preprod1",
+            7,
+            "terraform_data.component",
+            "selected_components",
+        ),
+    ];
+    for (name, env, full_count, resource, selected_var) in cases {
+        let work = tempfile::tempdir().unwrap();
+        let dir = work.path();
+        if name == "data-platform" {
+            std::fs::copy(
+                example(name).join("terraform/variables.tf"),
+                dir.join("variables.tf"),
+            )
+            .unwrap();
+            std::fs::write(dir.join("main.tf"), data_platform_main).unwrap();
+        } else {
+            std::fs::write(dir.join("main.tf"), four_envs_vars).unwrap();
+        }
+        let var_file = dir.join("plan.auto.tfvars.json");
+        let tfvars = |args: &[&str]| -> Value {
+            let mut all = vec!["--env", env, "--format", "tfvars-json"];
+            all.extend_from_slice(args);
+            let out = plan(&example(name), &all);
+            out.assert_success();
+            std::fs::write(&var_file, &out.stdout).unwrap();
+            serde_json::from_str(&out.stdout).unwrap()
+        };
+        let full = tfvars(&[]);
+        terraform_in(dir, &["init", "-input=false", "-no-color"]).assert_success();
+        let apply = terraform_in(
+            dir,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+        );
+        apply.assert_success();
+        apply.assert_lacks("undeclared variable");
+        let state = terraform_in(dir, &["state", "list"]);
+        state.assert_success();
+        let before: Vec<&str> = state.stdout.lines().collect();
+        assert_eq!(before.len(), full_count, "{name} {env}: {}", state.stdout);
+
+        let hotfix = tfvars(&["--tier", "stable"]);
+        let selected = hotfix[selected_var].as_array().unwrap().len();
+        assert!(selected > 0 && selected < full_count, "{name}: {hotfix}");
+        let planned = terraform_in(
+            dir,
+            &[
+                "plan",
+                "-detailed-exitcode",
+                "-input=false",
+                "-no-color",
+                "-out=hotfix.tfplan",
+            ],
+        );
+        assert_eq!(
+            deleted_by(dir, "hotfix.tfplan"),
+            Vec::<String>::new(),
+            "{name} {env}: the hotfix plan destroys\n{}",
+            planned.dump()
+        );
+        assert_eq!(
+            planned.status.code(),
+            Some(0),
+            "{name} {env}: the hotfix changes something\n{}",
+            planned.dump()
+        );
+        // Everything but the selected list is the same as the full plan's.
+        let strip = |mut v: Value| {
+            v.as_object_mut().unwrap().remove(selected_var);
+            v
+        };
+        assert_eq!(strip(hotfix.clone()), strip(full.clone()), "{name} {env}");
+
+        // Applying only the selected components (the example pipelines' -target) keeps all.
+        let targets: Vec<String> = hotfix[selected_var]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| format!("-target={resource}[\"{}\"]", c.as_str().unwrap()))
+            .collect();
+        let mut args = vec!["apply", "-auto-approve", "-input=false", "-no-color"];
+        args.extend(targets.iter().map(String::as_str));
+        terraform_in(dir, &args).assert_success();
+        let state = terraform_in(dir, &["state", "list"]);
+        assert_eq!(
+            state.stdout.lines().collect::<Vec<_>>(),
+            before,
+            "{name} {env}"
+        );
+    }
 }

@@ -9,11 +9,15 @@ Formats:
   text         one line per component, then what is left out and why (default)
   json         the whole plan (components with tier, group, version, paths, metadata; left-out ones with reasons)
   tfvars-json  a Terraform -var-file: environment, tiers, the enabled list (tfvars.components, default
-               enabled_components), account, variables; write it to plan.auto.tfvars.json
-  dotenv       SHIPGATE_ENVIRONMENT, SHIPGATE_COMPONENTS (comma-separated), SHIPGATE_COMPONENTS_<TIER>,
-               SHIPGATE_COUNT, SHIPGATE_ACCOUNT, SHIPGATE_URL, and the variables (GitLab artifacts:reports:dotenv)
-  github       step outputs: components (JSON), count, any, components_<tier>, matrix, tiers, account, url,
-               gate, disabled_groups, variables; the Markdown plan as the job summary
+               enabled_components: always every component the environment gets), the selected list
+               (tfvars.selected, default selected_components: what this run touches), account,
+               variables; write it to plan.auto.tfvars.json
+  dotenv       SHIPGATE_ENVIRONMENT, SHIPGATE_COMPONENTS (comma-separated: what this run touches),
+               SHIPGATE_ENABLED (all the environment keeps), SHIPGATE_COMPONENTS_<TIER>, SHIPGATE_COUNT,
+               SHIPGATE_ACCOUNT, SHIPGATE_URL, and the variables (GitLab artifacts:reports:dotenv)
+  github       step outputs: components (JSON: what this run touches), enabled (all the environment keeps),
+               count, any, components_<tier>, matrix, tiers, account, url, gate, disabled_groups, variables;
+               the Markdown plan as the job summary
   markdown     a table for a job summary or merge-request note
 
 With --diff OTHER: what promotion from ENV to OTHER adds (+), removes (-, with why) and re-pins (~).
@@ -26,7 +30,8 @@ pub struct Args {
     /// The environment to plan (a name under `environments`).
     #[arg(long, visible_alias = "environment", value_name = "ENV")]
     pub env: Option<String>,
-    /// Only this tier: the hotfix path (e.g. --tier stable).
+    /// Only this tier: the hotfix path (e.g. --tier stable). The other tiers stay deployed:
+    /// tfvars-json keeps them in the enabled list and names the touched ones in the selected list.
     #[arg(long, value_name = "TIER")]
     pub tier: Option<String>,
     /// Output format: text, json, tfvars-json, dotenv, github or markdown.

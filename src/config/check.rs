@@ -842,7 +842,7 @@ mod tests {
             problems(&text),
             vec![
                 "5:14: environments[0].account: expected a string, found the number 1234; quote it to make it a string",
-                "7:14: environments[1].account: '1234' is not a 12-digit AWS account id (quote it, e.g. \"012345678901\")",
+                "7:14: environments[1].account: '1234' is not a 12-digit AWS account id (quoted, e.g. \"012345678901\") or the name of one under `accounts` (starting with a letter, e.g. tm-nonprod)",
                 "9:3: components: 'bad name' is not a valid name (letters, digits, '.', '_' and '-', starting with a letter or digit)",
                 "12:15: gates.g.exclude[0]: 'initator' is not one of: initiator, commit-authors, pr-author, rerun-actor; did you mean 'initiator'?",
             ]

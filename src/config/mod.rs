@@ -28,7 +28,7 @@ use crate::error::{Failure, Location};
 
 pub use diag::suggest;
 pub use schema::{ApproverGroupDef, GateDef};
-pub use validate::DEFAULT_COMPONENTS_VAR;
+pub use validate::{DEFAULT_COMPONENTS_VAR, DEFAULT_SELECTED_VAR};
 
 /// In a group's paths, stands for the name of each component of the group.
 pub const COMPONENT_PLACEHOLDER: &str = "{component}";
@@ -136,6 +136,8 @@ pub struct Tfvars {
     pub components: String,
     /// The map of component metadata, when wanted.
     pub metadata: Option<String>,
+    /// The list of the components this run touches (default `selected_components`).
+    pub selected: String,
 }
 
 impl Config {
@@ -232,6 +234,11 @@ impl Config {
         &self.notify
     }
 
+    /// The position of the component `name` in the file.
+    pub fn component_position(&self, name: &str) -> Option<usize> {
+        self.component_index.get(name).copied()
+    }
+
     /// The position of `tier` from least (0) to most trusted.
     pub fn tier_rank(&self, tier: &str) -> Option<usize> {
         self.tiers.iter().position(|t| t == tier)
@@ -269,8 +276,18 @@ pub fn find(start_dir: &Path, explicit: Option<&Path>) -> Result<Option<PathBuf>
     loop {
         for name in FILE_NAMES {
             let candidate = dir.join(name);
-            if std::fs::metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
-                return Ok(Some(candidate));
+            match std::fs::metadata(&candidate) {
+                Ok(meta) if !meta.is_dir() => return Ok(Some(candidate)),
+                Ok(_) => {}
+                // There but unreadable (a dangling link, no permission): say so rather than
+                // run as if there were no model.
+                Err(e) if std::fs::symlink_metadata(&candidate).is_ok() => {
+                    return Err(Failure::input(
+                        "config",
+                        format!("cannot read {}: {e}", quote_path(&candidate)),
+                    ))
+                }
+                Err(_) => {}
             }
         }
         if dir.join(".git").exists() {
@@ -476,6 +493,13 @@ fn to_def(root: &yaml::Node) -> Result<schema::FileDef, diag::Diagnostic> {
 fn build(def: schema::FileDef, file: &str) -> Config {
     let tiers: Vec<String> = def.tiers.into_iter().map(|t| t.0).collect();
     let mut overrides: HashMap<String, schema::OverrideDef> = def.overrides.0.into_iter().collect();
+    // Named accounts become their ids here, once: every plan carries the id.
+    let accounts: HashMap<String, String> = def
+        .accounts
+        .0
+        .into_iter()
+        .map(|(name, id)| (name, id.0))
+        .collect();
     let environments: Vec<Environment> = def
         .environments
         .into_iter()
@@ -495,7 +519,9 @@ fn build(def: schema::FileDef, file: &str) -> Config {
             let o = overrides.remove(&name).unwrap_or_default();
             Environment {
                 tiers: received,
-                account: e.account.map(|a| a.0),
+                account: e
+                    .account
+                    .map(|a| accounts.get(&a.0).cloned().unwrap_or(a.0)),
                 url: e.url,
                 gate: e.gate.map(|g| g.0),
                 variables: e.variables.0,
@@ -582,6 +608,11 @@ fn build(def: schema::FileDef, file: &str) -> Config {
                 .map(|v| v.0)
                 .unwrap_or_else(|| DEFAULT_COMPONENTS_VAR.to_string()),
             metadata: def.tfvars.metadata.map(|v| v.0),
+            selected: def
+                .tfvars
+                .selected
+                .map(|v| v.0)
+                .unwrap_or_else(|| DEFAULT_SELECTED_VAR.to_string()),
         },
         notify: def.notify,
     }
@@ -724,5 +755,13 @@ overrides:
             find(root, Some(Path::new("other.yml"))).unwrap(),
             Some(root.join("other.yml"))
         );
+        // A dangling link is an error, not "no model".
+        let sub = root.join("a/b");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(sub.join("gone.yml"), sub.join(".shipgate.yml")).unwrap();
+            let err = find(&sub, None).unwrap_err();
+            assert!(err.to_string().contains("cannot read"), "{err}");
+        }
     }
 }

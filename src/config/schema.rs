@@ -19,6 +19,9 @@ pub const NAME_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 pub const VARIABLE_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 /// A 12-digit AWS account id.
 pub const ACCOUNT_PATTERN: &str = "^[0-9]{12}$";
+/// An environment's account: a 12-digit id, or a name under `accounts` (names start with a
+/// letter, so a value of digits is always an id).
+pub const ACCOUNT_REF_PATTERN: &str = "^([0-9]{12}|[A-Za-z][A-Za-z0-9._-]*)$";
 /// A duration such as `30m`, `2h`, `1h30m`, `7d`.
 pub const DURATION_PATTERN: &str = "^([0-9]+[smhd])+$";
 /// A calendar date, `YYYY-MM-DD`.
@@ -37,6 +40,9 @@ pub fn pattern_meaning(pattern: &str) -> &'static str {
             "a valid variable name (letters, digits and '_', not starting with a digit)"
         }
         ACCOUNT_PATTERN => "a 12-digit AWS account id (quote it, e.g. \"012345678901\")",
+        ACCOUNT_REF_PATTERN => {
+            "a 12-digit AWS account id (quoted, e.g. \"012345678901\") or the name of one under `accounts` (starting with a letter, e.g. tm-nonprod)"
+        }
         DURATION_PATTERN => "a duration such as 30m, 2h, 1h30m or 7d",
         DATE_PATTERN => "a date written YYYY-MM-DD",
         WINDOW_PATTERN => "a window such as \"Mon-Thu 09:00-16:00 Europe/London\"",
@@ -72,6 +78,10 @@ pub struct FileDef {
     /// The things that get deployed (jobs, services, functions), keyed by name.
     #[serde(default)]
     pub components: NamedMap<ComponentDef>,
+    /// AWS accounts by name, e.g. `tm-nonprod: "111111111111"`: an environment's `account`
+    /// may then be the name. Each id is written once, here.
+    #[serde(default)]
+    pub accounts: NamedMap<AccountId>,
     /// Per-environment changes, keyed by environment name: switch groups or components off
     /// (or a component on), pin a component's version.
     #[serde(default)]
@@ -98,8 +108,9 @@ pub struct EnvironmentDef {
     pub name: Name,
     /// The tiers this environment receives. Default: every tier.
     pub tiers: Option<Vec<Name>>,
-    /// The AWS account this environment deploys to (12 digits, quoted).
-    pub account: Option<AccountId>,
+    /// The AWS account this environment deploys to: 12 digits (quoted), or a name under
+    /// `accounts`. Plans always carry the id.
+    pub account: Option<AccountRef>,
     /// The environment's URL (shown in plans, deployments and messages).
     pub url: Option<String>,
     /// The gate policy (a name under `gates`) that guards deployments to this environment.
@@ -328,8 +339,14 @@ pub struct TfvarsDef {
     /// example uses `enabled_jobs`).
     pub components: Option<VariableName>,
     /// When set, a map of component name to its metadata (plus `tier`, `group` and a pinned
-    /// `version`), for `for_each`.
+    /// `version`), for `for_each`. It holds every component the environment receives, also
+    /// when the plan is narrowed.
     pub metadata: Option<VariableName>,
+    /// The list of the components this run touches (default `selected_components`): all of
+    /// them, or the subset a `--tier` or `--changes` plan narrows to. The components list
+    /// always holds every component the environment receives, so a narrowed plan never
+    /// makes Terraform destroy the rest.
+    pub selected: Option<VariableName>,
 }
 
 /// Settings of `shipgate notify`.
@@ -489,6 +506,11 @@ pattern_string!(
     /// A 12-digit AWS account id.
     AccountId,
     ACCOUNT_PATTERN
+);
+pattern_string!(
+    /// A 12-digit AWS account id or the name of one under `accounts`.
+    AccountRef,
+    ACCOUNT_REF_PATTERN
 );
 pattern_string!(
     /// A duration such as `30m`.

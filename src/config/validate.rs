@@ -17,6 +17,8 @@ const CHECK_ZONE: &str = "UTC";
 pub const TFVARS_FIXED_KEYS: [&str; 4] = ["environment", "account", "tiers", "component_versions"];
 /// Default name of the tfvars list of enabled components.
 pub const DEFAULT_COMPONENTS_VAR: &str = "enabled_components";
+/// Default name of the tfvars list of the components a run touches.
+pub const DEFAULT_SELECTED_VAR: &str = "selected_components";
 
 /// Every reference and duplicate problem in the file.
 pub fn validate(root: &Node) -> Vec<Diagnostic> {
@@ -28,6 +30,7 @@ pub fn validate(root: &Node) -> Vec<Diagnostic> {
         components: Names::default(),
         gates: Names::default(),
         approvers: Names::default(),
+        accounts: Names::default(),
     };
     v.collect_names(root);
     v.environments(root);
@@ -107,6 +110,7 @@ struct Validator<'a> {
     components: Names<'a>,
     gates: Names<'a>,
     approvers: Names<'a>,
+    accounts: Names<'a>,
 }
 
 /// `(name, span)` for every string item of a list node.
@@ -183,6 +187,40 @@ impl<'a> Validator<'a> {
         }
         map_names(root.get("gates"), &mut self.gates);
         map_names(root.get("approvers"), &mut self.approvers);
+        map_names(root.get("accounts"), &mut self.accounts);
+        if let Some(accounts) = root.get("accounts").and_then(Node::as_map) {
+            for a in accounts {
+                if !a.key.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    let message = format!(
+                        "account name {} must start with a letter (a value of digits is always an account id)",
+                        crate::error::quote(&a.key)
+                    );
+                    self.report(a.key_span, message);
+                }
+            }
+        }
+    }
+
+    /// An environment's `account`: an id, or a name defined under `accounts`.
+    fn account(&mut self, env: &str, node: &Node) {
+        let Some(account) = node.as_str() else { return };
+        let is_id = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+        let is_name = account.starts_with(|c: char| c.is_ascii_alphabetic());
+        if is_id || !is_name || !self.accounts.known || self.accounts.contains(account) {
+            return;
+        }
+        let hint = if self.accounts.order.is_empty() {
+            format!(" (no accounts are defined: add `accounts: {{{account}: \"123456789012\"}}` at the top level, or write the 12-digit id)")
+        } else {
+            self.accounts.hint("accounts", account)
+        };
+        self.report(
+            node.span,
+            format!(
+                "environment '{env}' uses unknown account {}{hint}",
+                crate::error::quote(account)
+            ),
+        );
     }
 
     fn environments(&mut self, root: &Node) {
@@ -209,6 +247,9 @@ impl<'a> Validator<'a> {
                         format!("environment '{name}' receives unknown tier '{tier}'{hint}"),
                     );
                 }
+            }
+            if let Some(account) = env.get("account") {
+                self.account(name, account);
             }
             if let Some(gate_node) = env.get("gate") {
                 if let Some(gate) = gate_node.as_str() {
@@ -384,11 +425,50 @@ impl<'a> Validator<'a> {
                                     "gate '{gate}' names unknown approver group '{group}'{hint}"
                                 ),
                             );
+                        } else {
+                            self.reachable(root, gate, group, rule);
                         }
                     }
                 }
             }
             self.gate_times(gate, &g.value);
+        }
+    }
+
+    /// A rule that asks more approvals of a group than it has people can never hold (when
+    /// the group lists only users: team sizes are known at run time only).
+    fn reachable(&mut self, root: &Node, gate: &str, group: &str, rule: &Node) {
+        let Some(def) = root.get("approvers").and_then(|a| a.get(group)) else {
+            return;
+        };
+        if def
+            .get("teams")
+            .and_then(Node::as_seq)
+            .is_some_and(|t| !t.is_empty())
+        {
+            return;
+        }
+        let mut users: Vec<&str> = string_items(def.get("users"))
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        let Some(min_node) = rule.get("min") else {
+            return;
+        };
+        let Value::Int(min) = min_node.value else {
+            return;
+        };
+        if usize::try_from(min).is_ok_and(|m| m > users.len()) {
+            let people = match users.len() {
+                1 => "1 person".to_string(),
+                n => format!("{n} people"),
+            };
+            self.report(
+                min_node.span,
+                format!("gate '{gate}' asks {min} approvals of '{group}', which lists {people} and no teams: it can never pass"),
+            );
         }
     }
 
@@ -447,29 +527,37 @@ impl<'a> Validator<'a> {
         let Some(tfvars) = root.get("tfvars") else {
             return;
         };
-        let mut names: Vec<(&str, Span)> = Vec::new();
-        for key in ["components", "metadata"] {
-            if let Some(node) = tfvars.get(key) {
-                if let Some(name) = node.as_str() {
-                    if TFVARS_FIXED_KEYS.contains(&name) {
-                        self.report(node.span, format!("tfvars.{key}: '{name}' is a name shipgate already writes; choose another"));
-                    }
-                    if names.iter().any(|(n, _)| *n == name) {
-                        self.report(
-                            node.span,
-                            format!("tfvars.{key}: '{name}' is already used for tfvars.components"),
-                        );
-                    }
-                    names.push((name, node.span));
+        // Each name, given or defaulted, must differ from the others and from the fixed keys.
+        let mut names: Vec<(&str, &str)> = Vec::new();
+        for (key, default) in [
+            ("components", Some(DEFAULT_COMPONENTS_VAR)),
+            ("metadata", None),
+            ("selected", Some(DEFAULT_SELECTED_VAR)),
+        ] {
+            let node = tfvars.get(key);
+            let Some(name) = node.and_then(Node::as_str).or(default) else {
+                continue;
+            };
+            if let Some(node) = node.filter(|n| n.as_str().is_some()) {
+                if TFVARS_FIXED_KEYS.contains(&name) {
+                    self.report(
+                        node.span,
+                        format!("tfvars.{key}: '{name}' is a name shipgate already writes; choose another"),
+                    );
+                }
+                if let Some((other, _)) = names.iter().find(|(_, n)| *n == name) {
+                    let given = if tfvars.get(other).is_some() {
+                        ""
+                    } else {
+                        " (by default)"
+                    };
+                    self.report(
+                        node.span,
+                        format!("tfvars.{key}: '{name}' is already used for tfvars.{other}{given}"),
+                    );
                 }
             }
-        }
-        if tfvars.get("components").is_none()
-            && tfvars.get("metadata").and_then(Node::as_str) == Some(DEFAULT_COMPONENTS_VAR)
-        {
-            if let Some(node) = tfvars.get("metadata") {
-                self.report(node.span, format!("tfvars.metadata: '{DEFAULT_COMPONENTS_VAR}' is the default name of the components list"));
-            }
+            names.push((key, name));
         }
     }
 }
@@ -492,6 +580,11 @@ fn reserved_tfvars_keys(root: &Node) -> Vec<String> {
         .and_then(Node::as_str)
         .unwrap_or(DEFAULT_COMPONENTS_VAR);
     keys.push(components.to_string());
+    let selected = tfvars
+        .and_then(|t| t.get("selected"))
+        .and_then(Node::as_str)
+        .unwrap_or(DEFAULT_SELECTED_VAR);
+    keys.push(selected.to_string());
     if let Some(metadata) = tfvars
         .and_then(|t| t.get("metadata"))
         .and_then(Node::as_str)
@@ -544,6 +637,32 @@ mod tests {
                 "3:57: gate 'g': window 'Mon 09:00-10:00 Mars/Base': unknown time zone 'Mars/Base' (use an IANA name such as Europe/London) (expected e.g. 'Mon-Thu 09:00-16:00 Europe/London')",
                 "5:35: gate 'g': after.soak: '30 minutes' is not a duration such as 30m, 2h, 1h30m or 7d",
             ]
+        );
+    }
+
+    #[test]
+    fn named_accounts_must_be_defined() {
+        let text = "accounts: {tm-nonprod: \"111111111111\", 9lives: \"222222222222\"}\nenvironments:\n  - {name: a, account: tm-nonprod}\n  - {name: b, account: tm-prod}\n  - {name: c, account: \"333333333333\"}\n";
+        assert_eq!(
+            problems(text),
+            vec![
+                "1:40: account name '9lives' must start with a letter (a value of digits is always an account id)",
+                "4:24: environment 'b' uses unknown account 'tm-prod' (accounts: tm-nonprod, 9lives); did you mean 'tm-nonprod'?",
+            ]
+        );
+        let none = "environments:\n  - {name: a, account: tm-nonprod}\n";
+        assert_eq!(
+            problems(none),
+            vec!["2:24: environment 'a' uses unknown account 'tm-nonprod' (no accounts are defined: add `accounts: {tm-nonprod: \"123456789012\"}` at the top level, or write the 12-digit id)"]
+        );
+    }
+
+    #[test]
+    fn rules_cannot_ask_more_people_than_a_group_lists() {
+        let text = "approvers:\n  leads: {users: [ada, bo, ada]}\n  ops: {teams: [org/ops]}\ngates:\n  g:\n    approvals:\n      all_of: [{group: leads, min: 3}, {group: ops, min: 9}]\n      any_of: [{group: leads, min: 2}]\n";
+        assert_eq!(
+            problems(text),
+            vec!["7:36: gate 'g' asks 3 approvals of 'leads', which lists 2 people and no teams: it can never pass"]
         );
     }
 

@@ -553,27 +553,50 @@ fn resolve_scalar<'a>(
     if style != ScalarStyle::Plain {
         return Ok(Value::Str(text));
     }
-    Ok(resolve_plain(text))
+    resolve_plain(text)
 }
 
-fn resolve_plain(text: Cow<'_, str>) -> Value<'_> {
+/// A plain scalar by the core schema. A whole number too large for 64 bits is an error
+/// (it would otherwise turn silently into text or lose digits).
+fn resolve_plain(text: Cow<'_, str>) -> Result<Value<'_>, String> {
     if matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL") {
-        return Value::Null;
+        return Ok(Value::Null);
     }
     if let Some(b) = parse_bool(&text) {
-        return Value::Bool(b);
+        return Ok(Value::Bool(b));
     }
     // Only a digit, a sign or a dot can start a number: most scalars are names.
     if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
-        return Value::Str(text);
+        return Ok(Value::Str(text));
     }
     if let Some(i) = parse_int(&text) {
-        return Value::Int(i);
+        return Ok(Value::Int(i));
+    }
+    if looks_like_int(&text) {
+        return Err(format!(
+            "the number {} does not fit in 64 bits (at most {}); quote it to keep it as text",
+            crate::error::quote(&text),
+            i64::MAX
+        ));
     }
     if let Some(f) = parse_float(&text) {
-        return Value::Float(f);
+        return Ok(Value::Float(f));
     }
-    Value::Str(text)
+    Ok(Value::Str(text))
+}
+
+/// Whether `text` is written as a core-schema integer (whatever its size).
+fn looks_like_int(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if let Some(hex) = digits.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    if let Some(oct) = digits.strip_prefix("0o") {
+        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    }
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !(digits.len() > 1 && digits.starts_with('0'))
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -680,6 +703,23 @@ mod tests {
             v,
             serde_json::json!({"a": 1, "b": -2, "c": 1.5, "d": true, "e": "yes", "f": null,
                 "g": "012345678901", "h": "5", "i": "2026-12-20", "j": 31, "k": "09:00", "l": 1000.0, "m": null})
+        );
+    }
+
+    #[test]
+    fn numbers_too_large_for_64_bits_are_errors_at_their_position() {
+        let err = parse("a: 1\nb: 99999999999999999999\n").unwrap_err();
+        assert_eq!((err.span.line, err.span.col), (2, 4));
+        assert!(
+            err.message.contains("does not fit in 64 bits"),
+            "{}",
+            err.message
+        );
+        assert!(parse("c: 0xFFFFFFFFFFFFFFFFFF\n").is_err());
+        // Leading zeros (an account id) and quoted numbers stay text.
+        assert_eq!(
+            json("a: 00999999999999999999\nb: '99999999999999999999'\n")["a"],
+            "00999999999999999999"
         );
     }
 

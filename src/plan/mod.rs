@@ -38,8 +38,18 @@ pub struct Plan {
     /// True when narrowed to changed components (`--changes`).
     pub changes_only: bool,
     pub variables: Vec<(String, Value)>,
-    /// The components deployed, in file order.
+    /// The components deployed, in file order: those this run touches (all the environment
+    /// receives, unless `--tier` or `--changes` narrowed the plan).
     pub components: Vec<Planned>,
+    /// Components the environment receives that a narrowed plan does not touch (another
+    /// tier, or unchanged), in file order. They stay deployed: `tfvars-json` keeps them in
+    /// the full list, so Terraform never destroys what a hotfix leaves out.
+    pub held: Vec<Planned>,
+    /// The names of every component the environment receives (`components` and `held`),
+    /// in file order.
+    pub enabled: Vec<String>,
+    /// Every tier the environment receives (`tiers` is only the covered ones).
+    pub env_tiers: Vec<String>,
     /// The components left out, with why, in file order.
     pub excluded: Vec<Excluded>,
     /// Groups switched off in this environment.
@@ -97,6 +107,12 @@ impl Why {
             Why::SwitchedOff { .. } => "switched-off",
             Why::Unchanged => "unchanged",
         }
+    }
+
+    /// True when the environment still receives the component and only this (narrowed)
+    /// run does not touch it: it stays deployed.
+    pub fn stays_deployed(&self) -> bool {
+        matches!(self, Why::OtherTier { .. } | Why::Unchanged)
     }
 
     /// A sentence for people, about `component` in `env`.
@@ -189,6 +205,8 @@ pub fn resolve(config: &Config, env: &str, tier: Option<&str>) -> Result<Plan, F
         .collect();
     let received: Vec<&str> = environment.tiers.iter().map(String::as_str).collect();
     let mut components = Vec::new();
+    let mut held = Vec::new();
+    let mut enabled = Vec::new();
     let mut excluded = Vec::new();
     for c in config.components() {
         let o = overrides.get(c.name.as_str()).copied();
@@ -208,36 +226,47 @@ pub fn resolve(config: &Config, env: &str, tier: Option<&str>) -> Result<Plan, F
                 reason: reason.clone(),
             }),
         };
-        let why = why.or_else(|| {
-            tier.filter(|t| *t != c.tier).map(|t| Why::OtherTier {
-                planned: t.to_string(),
-            })
-        });
-        match why {
-            Some(why) => excluded.push(Excluded {
+        if let Some(why) = why {
+            excluded.push(Excluded {
                 name: c.name.clone(),
                 tier: c.tier.clone(),
                 group: c.group.clone(),
                 why,
-            }),
-            None => {
-                let forced = o
-                    .filter(|o| o.enabled == Some(true))
-                    .filter(|_| !received.contains(&c.tier.as_str()) || group_off.is_some())
-                    .map(|o| {
-                        o.reason
-                            .clone()
-                            .unwrap_or_else(|| format!("switched on in {env}"))
-                    });
-                components.push(Planned {
+            });
+            continue;
+        }
+        let forced = o
+            .filter(|o| o.enabled == Some(true))
+            .filter(|_| !received.contains(&c.tier.as_str()) || group_off.is_some())
+            .map(|o| {
+                o.reason
+                    .clone()
+                    .unwrap_or_else(|| format!("switched on in {env}"))
+            });
+        let planned = Planned {
+            name: c.name.clone(),
+            tier: c.tier.clone(),
+            group: c.group.clone(),
+            version: o.and_then(|o| o.version.clone()),
+            metadata: c.metadata.clone(),
+            forced,
+        };
+        enabled.push(c.name.clone());
+        // `--tier`: the environment still receives the other tiers' components; this run
+        // only does not touch them.
+        match tier.filter(|t| *t != c.tier) {
+            Some(t) => {
+                excluded.push(Excluded {
                     name: c.name.clone(),
                     tier: c.tier.clone(),
                     group: c.group.clone(),
-                    version: o.and_then(|o| o.version.clone()),
-                    metadata: c.metadata.clone(),
-                    forced,
+                    why: Why::OtherTier {
+                        planned: t.to_string(),
+                    },
                 });
+                held.push(planned);
             }
+            None => components.push(planned),
         }
     }
     let tiers = match tier {
@@ -254,6 +283,9 @@ pub fn resolve(config: &Config, env: &str, tier: Option<&str>) -> Result<Plan, F
         changes_only: false,
         variables: environment.variables.clone(),
         components,
+        held,
+        enabled,
+        env_tiers: environment.tiers.clone(),
         excluded,
         disabled_groups: environment
             .group_switches
@@ -275,12 +307,13 @@ pub fn narrow(mut plan: Plan, changed: &ChangeSet) -> Plan {
         .into_iter()
         .partition(|c| changed.contains(&c.name));
     plan.components = kept;
-    plan.excluded.extend(dropped.into_iter().map(|c| Excluded {
-        name: c.name,
-        tier: c.tier,
-        group: c.group,
+    plan.excluded.extend(dropped.iter().map(|c| Excluded {
+        name: c.name.clone(),
+        tier: c.tier.clone(),
+        group: c.group.clone(),
         why: Why::Unchanged,
     }));
+    plan.held.extend(dropped);
     plan.changes_only = true;
     plan
 }

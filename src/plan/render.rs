@@ -9,7 +9,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::{Diff, Plan, Planned, Why};
+use super::{Diff, Excluded, Plan, Planned, Why};
 use crate::config::Config;
 use crate::error::Failure;
 use crate::platform::{gitlab, Platform, Report};
@@ -137,6 +137,12 @@ fn names(components: &[Planned]) -> Vec<&str> {
     components.iter().map(|c| c.name.as_str()).collect()
 }
 
+/// Every component the environment receives, touched by this run or not, in file order
+/// (the same as `components` unless `--tier` or `--changes` narrowed the plan).
+fn received(plan: &Plan) -> Vec<&str> {
+    plan.enabled.iter().map(String::as_str).collect()
+}
+
 fn names_in_tier<'a>(plan: &'a Plan, tier: &str) -> Vec<&'a str> {
     plan.components
         .iter()
@@ -186,6 +192,8 @@ struct PlanView<'a> {
     count: usize,
     total: usize,
     components: Vec<PlannedView<'a>>,
+    /// Every component the environment keeps (also those a narrowed run does not touch).
+    enabled: Vec<&'a str>,
     by_tier: Pairs<'a, Vec<&'a str>>,
     by_group: Pairs<'a, Vec<&'a str>>,
     disabled_groups: Vec<DisabledView<'a>>,
@@ -264,6 +272,7 @@ fn plan_view<'a>(plan: &'a Plan, config: &'a Config) -> PlanView<'a> {
                 forced: c.forced.as_deref(),
             })
             .collect(),
+        enabled: received(plan),
         by_tier: Pairs(
             plan.all_tiers
                 .iter()
@@ -308,11 +317,31 @@ fn pretty_text<T: Serialize>(value: &T) -> String {
 }
 
 /// A Terraform `-var-file` (`--format tfvars-json`): `environment`, `account` when set,
-/// `tiers`, the list of enabled components under the configured name, the metadata map when
-/// configured, `component_versions` when something is pinned, and the variables.
+/// `tiers` (every tier the environment receives), the list of components the environment
+/// receives under the configured name, the list of those this run touches (the selected
+/// name), the metadata map when configured, `component_versions` when something is pinned,
+/// and the variables.
+///
+/// A narrowed plan (`--tier`, `--changes`) differs from the full one only in the selected
+/// list: the full list, the map and the pins still hold everything the environment
+/// receives, so applying a hotfix plan never destroys (or changes) the other tier.
 struct TfvarsView<'a> {
     plan: &'a Plan,
     vars: &'a crate::config::Tfvars,
+    /// Every component the environment receives (touched or held), in file order.
+    all: Vec<&'a Planned>,
+}
+
+impl<'a> TfvarsView<'a> {
+    fn new(plan: &'a Plan, config: &'a Config) -> Self {
+        let mut all: Vec<&Planned> = plan.components.iter().chain(&plan.held).collect();
+        all.sort_by_key(|c| config.component_position(&c.name).unwrap_or(usize::MAX));
+        TfvarsView {
+            plan,
+            vars: config.tfvars(),
+            all,
+        }
+    }
 }
 
 impl Serialize for TfvarsView<'_> {
@@ -323,18 +352,20 @@ impl Serialize for TfvarsView<'_> {
         if let Some(account) = &plan.account {
             map.serialize_entry("account", account)?;
         }
-        map.serialize_entry("tiers", &plan.tiers)?;
-        map.serialize_entry(&self.vars.components, &names(&plan.components))?;
+        map.serialize_entry("tiers", &plan.env_tiers)?;
+        let all: Vec<&str> = self.all.iter().map(|c| c.name.as_str()).collect();
+        map.serialize_entry(&self.vars.components, &all)?;
+        map.serialize_entry(&self.vars.selected, &names(&plan.components))?;
         if let Some(metadata) = &self.vars.metadata {
-            let per_component: Vec<(&str, ComponentVars)> = plan
-                .components
+            let per_component: Vec<(&str, ComponentVars)> = self
+                .all
                 .iter()
-                .map(|c| (c.name.as_str(), ComponentVars(c)))
+                .map(|&c| (c.name.as_str(), ComponentVars(c)))
                 .collect();
             map.serialize_entry(metadata, &Pairs(per_component))?;
         }
-        let pins: Vec<(&str, &String)> = plan
-            .components
+        let pins: Vec<(&str, &String)> = self
+            .all
             .iter()
             .filter_map(|c| c.version.as_ref().map(|v| (c.name.as_str(), v)))
             .collect();
@@ -369,10 +400,7 @@ impl Serialize for ComponentVars<'_> {
 
 /// The tfvars JSON text.
 pub fn tfvars_text(plan: &Plan, config: &Config) -> String {
-    pretty_text(&TfvarsView {
-        plan,
-        vars: config.tfvars(),
-    })
+    pretty_text(&TfvarsView::new(plan, config))
 }
 
 /// A dotenv-safe key part for a tier name (`experimental` → `EXPERIMENTAL`).
@@ -398,6 +426,7 @@ fn dotenv(plan: &Plan) -> Output {
             names(&plan.components).join(","),
         ),
         ("SHIPGATE_COUNT".into(), plan.components.len().to_string()),
+        ("SHIPGATE_ENABLED".into(), received(plan).join(",")),
     ];
     for tier in &plan.all_tiers {
         pairs.push((
@@ -454,6 +483,7 @@ pub fn plan_report(plan: &Plan, config: &Config) -> Report {
     );
     report.set("components", list(names(&plan.components)));
     report.set("count", plan.components.len().to_string());
+    report.set("enabled", list(received(plan)));
     report.set("any", (!plan.components.is_empty()).to_string());
     for tier in &plan.all_tiers {
         report.set(
@@ -491,8 +521,18 @@ fn headline(plan: &Plan) -> String {
     } else {
         ""
     };
+    let held = if plan.held.is_empty() {
+        String::new()
+    } else {
+        let verb = if plan.held.len() == 1 {
+            "stays"
+        } else {
+            "stay"
+        };
+        format!("; {} more {verb} deployed, not touched", plan.held.len())
+    };
     format!(
-        "{}: {} of {} components ({scope}{changed})",
+        "{}: {} of {} components ({scope}{changed}{held})",
         plan.environment,
         plan.components.len(),
         plan.total
@@ -552,10 +592,17 @@ pub fn text(plan: &Plan) -> String {
         out.push('\n');
         out.push_str(&table(&rows));
     }
-    if !plan.excluded.is_empty() {
-        let _ = writeln!(out, "\nleft out ({}):", plan.excluded.len());
-        let rows: Vec<[String; 4]> = plan
-            .excluded
+    let (held, left_out): (Vec<&Excluded>, Vec<&Excluded>) =
+        plan.excluded.iter().partition(|e| e.why.stays_deployed());
+    for (title, list) in [
+        ("not touched by this run, stay deployed", held),
+        ("left out", left_out),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{title} ({}):", list.len());
+        let rows: Vec<[String; 4]> = list
             .iter()
             .map(|e| {
                 [
@@ -666,13 +713,21 @@ pub fn markdown(plan: &Plan) -> String {
             );
         }
     }
-    if !plan.excluded.is_empty() {
+    let (held, left_out): (Vec<&Excluded>, Vec<&Excluded>) =
+        plan.excluded.iter().partition(|e| e.why.stays_deployed());
+    for (title, list) in [
+        ("Not touched by this run, stay deployed", held),
+        ("Left out", left_out),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
         let _ = write!(
             out,
-            "\n<details><summary>Left out ({})</summary>\n\n| Component | Tier | Group | Why |\n|---|---|---|---|\n",
-            plan.excluded.len()
+            "\n<details><summary>{title} ({})</summary>\n\n| Component | Tier | Group | Why |\n|---|---|---|---|\n",
+            list.len()
         );
-        for e in &plan.excluded {
+        for e in list {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",

@@ -13,12 +13,17 @@ variable "account" {
 }
 
 variable "tiers" {
-  description = "The tiers this deployment covers (a hotfix covers only stable)."
+  description = "The tiers this environment receives (also in a hotfix plan)."
   type        = list(string)
 }
 
 variable "enabled_jobs" {
-  description = "The Glue jobs this environment gets: its tiers, minus switched-off departments."
+  description = "The Glue jobs this environment gets: its tiers, minus switched-off departments. A hotfix plan keeps them all, so nothing is destroyed."
+  type        = list(string)
+}
+
+variable "selected_jobs" {
+  description = "The jobs this run touches: all of enabled_jobs, or the subset a hotfix (--tier) or --changes plan narrows to."
   type        = list(string)
 }
 
