@@ -635,7 +635,7 @@ fn numbers_are_bounded_and_finite_with_their_position() {
         errors,
         [
             ".shipgate.yml:4:49: input 'config': a number here must be finite (not .inf or .nan)",
-            ".shipgate.yml:7:30: input 'config': gates.g.approvals.min_total: must be at most 4294967295",
+            ".shipgate.yml:7:30: input 'config': gates.g.approvals.min_total: must be at most 1000",
             ".shipgate.yml:9:28: input 'config': a number here must be finite (not .inf or .nan)",
         ]
     );

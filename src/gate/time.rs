@@ -137,7 +137,8 @@ fn day_index(s: &str) -> Option<usize> {
 fn minutes(s: &str) -> Option<u32> {
     let (h, m) = s.split_once(':')?;
     let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+    // `then`, not `then_some`: the sum must not be computed for an hour of 4294967295.
+    (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then(|| h * 60 + m)
 }
 
 impl Window {
