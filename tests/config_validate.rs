@@ -494,6 +494,9 @@ fn config_validate_and_the_gate_agree_on_every_window_duration_and_freeze() {
         "h",
         "-1",
         "99999999999999999999999d",
+        "1e20",
+        "366d",
+        "365d",
     ];
     let freezes = [
         ("2026-12-20", "2027-01-04"),
@@ -649,4 +652,52 @@ fn numbers_are_bounded_and_finite_with_their_position() {
     );
     assert_eq!(out.status.code(), Some(2));
     out.assert_contains(".shipgate.yml:4:49: input 'config': the number '99999999999999999999' does not fit in 64 bits (at most 9223372036854775807); quote it to keep it as text");
+}
+
+/// `config validate` refuses what the gate refuses: a veto by an approver group that does
+/// not exist (the gate exits 2 on it at deploy time).
+#[test]
+fn a_veto_by_an_unknown_group_is_found_by_validate_at_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = "version: 1\ntiers: [main]\nenvironments: [{name: prod, gate: g}]\napprovers:\n  leads: {users: [ada]}\ngates:\n  g:\n    approvals: {all_of: [{group: leads}]}\n    veto: [leads, lead]\n";
+    std::fs::write(dir.path().join(".shipgate.yml"), file).unwrap();
+    let out = shipgate_in(
+        dir.path(),
+        &["config", "validate", "--config", ".shipgate.yml"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    out.assert_contains(
+        ".shipgate.yml:9:19: input 'config': gate 'g' vetoes by unknown approver group 'lead' (approver groups: leads); did you mean 'leads'?",
+    );
+    let good = file.replace("[leads, lead]", "[leads]");
+    std::fs::write(dir.path().join(".shipgate.yml"), good).unwrap();
+    shipgate_in(
+        dir.path(),
+        &["config", "validate", "--config", ".shipgate.yml"],
+        &[],
+    )
+    .assert_success();
+}
+
+/// An inline policy's `veto` list holds group names only: an entry that is not one is bad
+/// input, never silently dropped (which would let a veto group's denials go unheard).
+#[test]
+fn an_inline_veto_entry_that_is_not_a_group_name_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = shipgate_in(
+        dir.path(),
+        &["gate"],
+        &[
+            (
+                "INPUT_POLICY",
+                "approvers: {leads: {users: [ada]}}\napprovals: {all_of: [{group: leads}]}\nveto: [leads, {group: ops}]\n",
+            ),
+            ("GITHUB_ACTIONS", "true"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", out.dump());
+    out.assert_contains(
+        "::error::input 'policy': veto: {\"group\":\"ops\"} is not the name of an approver group",
+    );
 }

@@ -431,6 +431,24 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
+            // `veto: [group, ...]` names approver groups too: the gate refuses an unknown one
+            // at run time, so the checker does here.
+            if let Some(groups) = g.value.get("veto").and_then(Node::as_seq) {
+                for group_node in groups {
+                    let Some(group) = group_node.as_str() else {
+                        continue;
+                    };
+                    if self.approvers.known && !self.approvers.contains(group) {
+                        let hint = self.approvers.hint("approver groups", group);
+                        self.report(
+                            group_node.span,
+                            format!(
+                                "gate '{gate}' vetoes by unknown approver group '{group}'{hint}"
+                            ),
+                        );
+                    }
+                }
+            }
             self.gate_times(gate, &g.value);
         }
     }

@@ -568,10 +568,12 @@ pub fn preview(
     let mut lines = vec!["Dry run: nothing was read from or written to the API.".to_string()];
     if needs_people {
         p.info(&format!(
-            "dry run: would open \"{title}\" in {}, asking {}:\n{body}",
+            "dry run: would open \"{title}\" in {}, asking {}:",
             gate.run.place,
             approvers.join(", ")
         ));
+        // The body spans lines: printed as a block (paused workflow commands on GitHub).
+        p.info_block(&body);
         lines.push(format!(
             "Would open \"{title}\" in {}, asking: {}.",
             gate.run.place,

@@ -989,10 +989,18 @@ fn inline_policy(
         Some(serde_json::Value::Number(n)) => {
             parse_veto(&n.to_string()).map_err(|e| Failure::input("policy", e))?
         }
+        // Every entry must be a group name: one that is not is an error, never dropped.
         Some(serde_json::Value::Array(a)) => Veto::Groups(
             a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
+                .map(|v| {
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        Failure::input(
+                            "policy",
+                            format!("veto: {v} is not the name of an approver group"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
         ),
         Some(_) => {
             return Err(Failure::input(
