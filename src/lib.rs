@@ -37,16 +37,22 @@ where
 {
     let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // A usage error echoes the user's argument: guarded against workflow commands.
+            platform::print_stderr_guarded(&env, &e.render().to_string());
+            return e.exit_code();
+        }
         Err(e) => {
-            // Help and version go to stdout with code 0; usage errors to stderr with code 2.
+            // Help and version go to stdout with code 0.
             let _ = e.print();
             return e.exit_code();
         }
     };
+    let env_copy = env.clone();
     let mut platform = match Platform::new(env, cli.output) {
         Ok(p) => p,
         Err(failure) => {
-            platform::print_stderr(&format!("error: {failure}"));
+            platform::print_stderr_guarded(&env_copy, &format!("error: {failure}"));
             return failure.exit_code();
         }
     };

@@ -556,3 +556,40 @@ fn a_closed_or_broken_stdout_and_stderr_keep_the_verbs_exit_code() {
         }
     }
 }
+
+/// A usage error echoes the user's argument before any platform exists; on GitHub (which
+/// reads workflow commands from stderr too) it is printed inside a pause, and it still
+/// exits 2. The same holds for an unknown `SHIPGATE_PLATFORM`.
+#[test]
+fn usage_errors_on_github_never_become_workflow_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, env) in [
+        (
+            vec!["detect-changes", "::error::pwned usage"],
+            vec![("GITHUB_ACTIONS", "true")],
+        ),
+        (
+            vec!["plan", "--env", "dev"],
+            vec![
+                ("GITHUB_ACTIONS", "true"),
+                ("SHIPGATE_PLATFORM", "x ##[error]pwned platform"),
+            ],
+        ),
+    ] {
+        let out = Command::new(bin())
+            .args(&args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("pwned"),
+            "the argument is still shown: {stderr}"
+        );
+        assert_only_our_commands(&stderr, &["stop-commands"], &[], "pwned");
+    }
+}

@@ -541,6 +541,20 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Prints text that shipgate has not run through a [`Platform`] yet (command-line usage
+/// errors, a platform that cannot be detected) to stderr. On a GitHub runner, which reads
+/// workflow commands from stderr too, text that could hold one (a user's argument echoed
+/// back) is printed inside a `::stop-commands::` pause.
+pub fn print_stderr_guarded(env: &Env, text: &str) {
+    let text = text.trim_end_matches('\n');
+    if env.is_true("GITHUB_ACTIONS") && github::may_command(text) {
+        let token = github::random_hex();
+        print_stderr(&format!("::stop-commands::{token}\n{text}\n::{token}::"));
+    } else {
+        print_stderr(text);
+    }
+}
+
 /// Writes one line to stderr. Unlike `eprintln!`, a closed or broken stderr (as in
 /// `shipgate … 2>&1 | head -1`) is ignored instead of aborting the process.
 pub fn print_stderr(line: &str) {
