@@ -511,6 +511,7 @@ fn config_validate_and_the_gate_agree_on_every_window_duration_and_freeze() {
     }
     for d in durations {
         cases.push((format!("timeout {d}"), format!("timeout: \"{d}\"")));
+        cases.push((format!("wait {d}"), format!("wait: \"{d}\"")));
     }
     for (from, to) in freezes {
         cases.push((
@@ -700,4 +701,33 @@ fn an_inline_veto_entry_that_is_not_a_group_name_is_bad_input() {
     out.assert_contains(
         "::error::input 'policy': veto: {\"group\":\"ops\"} is not the name of an approver group",
     );
+}
+
+/// Every text file a verb reads reports bad UTF-8 at its line and column, as the model
+/// loader does: the gate's issue body file and notify's template files too.
+#[test]
+fn bad_utf8_in_any_file_input_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.md"), b"line one\nbad \xff here\n").unwrap();
+    let gate = shipgate_in(
+        dir.path(),
+        &["gate"],
+        &[
+            ("INPUT_APPROVERS", "ada"),
+            ("INPUT_ISSUE-BODY-FILE-PATH", "bad.md"),
+        ],
+    );
+    assert_eq!(gate.status.code(), Some(2), "{}", gate.dump());
+    gate.assert_contains("bad.md:2:5: input 'issue-body-file-path': the file is not UTF-8 text");
+    let notify = shipgate_in(
+        dir.path(),
+        &["notify", "--dry-run"],
+        &[
+            ("INPUT_WEBHOOK-URL", "https://example.invalid/hook"),
+            ("INPUT_WEBHOOK-TEMPLATE", "bad.md"),
+            ("INPUT_STATUS", "success"),
+        ],
+    );
+    assert_eq!(notify.status.code(), Some(2), "{}", notify.dump());
+    notify.assert_contains("bad.md:2:5: input 'webhook-template': the file is not UTF-8 text");
 }

@@ -367,7 +367,7 @@ async fn a_template_error_exits_2_and_sends_nothing() {
         (
             "teams-template",
             "missing.json.j2",
-            "cannot read the template file 'missing.json.j2'",
+            "input 'teams-template': cannot read 'missing.json.j2'",
         ),
         (
             "comment-template",

@@ -333,9 +333,13 @@ pub fn read_text(path: &Path, input: &str, max: u64) -> Result<String, Failure> 
         return Err(Failure::input(
             input,
             format!(
-                "{} is larger than {} MiB",
+                "{} is larger than {}",
                 crate::error::quote(&shown),
-                max / (1024 * 1024)
+                if max >= 1024 * 1024 {
+                    format!("{} MiB", max / (1024 * 1024))
+                } else {
+                    format!("{max} bytes")
+                }
             ),
         ));
     }

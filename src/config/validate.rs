@@ -508,12 +508,14 @@ impl<'a> Validator<'a> {
                 self.freeze(gate, freeze);
             }
         }
+        // Every duration a gate takes, so none is left to the schema's looser pattern.
         let timeout = def.get("timeout").map(|n| ("timeout", n));
+        let wait = def.get("wait").map(|n| ("wait", n));
         let soak = def
             .get("after")
             .and_then(|a| a.get("soak"))
             .map(|n| ("after.soak", n));
-        for (key, node) in timeout.into_iter().chain(soak) {
+        for (key, node) in timeout.into_iter().chain(wait).chain(soak) {
             let Some(text) = node.as_str() else { continue };
             if let Err(e) = parse_duration(text) {
                 self.report(node.span, format!("gate '{gate}': {key}: {e}"));

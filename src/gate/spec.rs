@@ -559,12 +559,12 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         Some(v) => parse_poll(&v).map_err(|e| Failure::input("polling-interval-seconds", e))?,
     };
     let issue_body = match input("issue-body-file-path", &args.issue_body_file_path) {
-        Some(path) => read_bounded(&cwd.join(&path)).map_err(|e| {
-            Failure::input(
-                "issue-body-file-path",
-                format!("cannot read {}: {e}", quote(&path)),
-            )
-        })?,
+        // Any readable path (a pipe too); bad UTF-8 is located at its line and column.
+        Some(path) => crate::config::read_text(
+            &cwd.join(&path),
+            "issue-body-file-path",
+            (MAX_ISSUE_BODY as u64 + 1) * 4,
+        )?,
         None => input("issue-body", &args.issue_body).unwrap_or_default(),
     };
     let body_chars = issue_body.chars().count();
@@ -848,21 +848,6 @@ fn policy_source(
         Extras::default(),
         Source::Approvers,
     ))
-}
-
-/// A text file, read only as far as the longest body allowed could reach (4 bytes a
-/// character), so a huge file is refused by its length without being read whole.
-fn read_bounded(path: &Path) -> Result<String, String> {
-    use std::io::Read as _;
-    let limit = (MAX_ISSUE_BODY as u64 + 1) * 4;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit).read_to_end(&mut bytes))
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 >= limit {
-        return Err(format!("more than the maximum {MAX_ISSUE_BODY} characters"));
-    }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
 
 /// The rules `skip-rules` may switch off.

@@ -222,9 +222,7 @@ pub fn resolve(
     };
     let mention = input(platform, "mention", &args.mention).map(|m| split(&m));
     let load_template = |name: &str, value: Option<String>| -> Result<Option<Source>, Failure> {
-        value
-            .map(|v| template::load(name, name, &v).map_err(|e| Failure::input(name, e)))
-            .transpose()
+        value.map(|v| template::load(name, name, &v)).transpose()
     };
     let comment_template = load_template(
         "comment-template",
@@ -459,10 +457,7 @@ fn from_config(
         s.context = Some(c.clone());
     }
     if let Some(t) = &def.template {
-        s.template = Some(
-            template::load("config", &at("template"), t)
-                .map_err(|e| Failure::input("config", e))?,
-        );
+        s.template = Some(template::load("config", &at("template"), t)?);
     }
     if let Some(list) = &def.mention_on {
         s.mention_on = list.clone();

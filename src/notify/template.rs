@@ -5,7 +5,10 @@
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::Value;
 
-use crate::error::quote;
+use crate::error::{quote, Failure};
+
+/// The largest template file read: far above any message a target accepts.
+const TEMPLATE_MAX_BYTES: u64 = 1024 * 1024;
 
 /// Instructions a template may run: plenty for a message, a stop for runaway loops.
 const FUEL: u64 = 200_000;
@@ -32,7 +35,7 @@ pub struct Source {
 /// Reads a template given in `input`: a value with a newline or a `{` is the template
 /// itself (named `label` in messages); otherwise it names a file (relative to the working
 /// directory).
-pub fn load(input: &str, label: &str, value: &str) -> Result<Source, String> {
+pub fn load(input: &str, label: &str, value: &str) -> Result<Source, Failure> {
     if value.contains('\n') || value.contains('{') {
         return Ok(Source {
             input: input.to_string(),
@@ -40,13 +43,13 @@ pub fn load(input: &str, label: &str, value: &str) -> Result<Source, String> {
             text: value.to_string(),
         });
     }
-    std::fs::read_to_string(value)
-        .map(|text| Source {
-            input: input.to_string(),
-            origin: quote(value),
-            text,
-        })
-        .map_err(|e| format!("cannot read the template file {}: {e}", quote(value)))
+    // Any readable path (a pipe too); bad UTF-8 is located at its line and column.
+    let text = crate::config::read_text(std::path::Path::new(value), input, TEMPLATE_MAX_BYTES)?;
+    Ok(Source {
+        input: input.to_string(),
+        origin: quote(value),
+        text,
+    })
 }
 
 /// Renders `source` with `context`. Errors say where (template line) and what.
