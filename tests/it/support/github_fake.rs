@@ -13,12 +13,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+use super::http;
 
 /// One logged request.
 #[derive(Debug, Clone)]
@@ -180,28 +180,12 @@ fn unauthorized(message: &str) -> (u16, Vec<(String, String)>, String) {
     )
 }
 
-/// The fake's clock: a start instant running `scale` times real speed (as the binary's
-/// `SHIPGATE_NOW` / `SHIPGATE_TIME_SCALE`).
-#[derive(Clone)]
-struct FakeClock {
-    start: jiff::Timestamp,
-    started: Instant,
-    scale: f64,
-}
-
-impl FakeClock {
-    fn now(&self) -> jiff::Timestamp {
-        let d = self.started.elapsed().mul_f64(self.scale);
-        self.start + jiff::SignedDuration::try_from(d).unwrap()
-    }
-}
-
 /// The running fake. Dropping it leaves the listener thread to die with the test process.
 #[derive(Clone)]
 pub struct GithubFake {
     pub url: String,
     state: Arc<Mutex<State>>,
-    clock: FakeClock,
+    clock: http::FakeClock,
 }
 
 /// GitHub's timestamp form, whole seconds.
@@ -219,28 +203,17 @@ impl GithubFake {
 
     /// A fake whose clock starts at `start` (RFC 3339) and runs `scale` times real speed.
     pub fn start_at(repo: &str, start: Option<&str>, scale: f64) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let listener = http::listen();
+        let url = listener.url.clone();
         let state = Arc::new(Mutex::new(State {
             repo: repo.to_string(),
             next_id: 1000,
             ..Default::default()
         }));
-        let clock = FakeClock {
-            start: start
-                .map(|s| s.parse().unwrap())
-                .unwrap_or_else(jiff::Timestamp::now),
-            started: Instant::now(),
-            scale,
-        };
+        let clock = http::FakeClock::new(start, scale);
         let fake = GithubFake { url, state, clock };
         let server = fake.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let server = server.clone();
-                std::thread::spawn(move || server.serve(stream));
-            }
-        });
+        listener.serve(move |request| server.serve(request));
         fake
     }
 
@@ -472,34 +445,14 @@ impl GithubFake {
         }
     }
 
-    fn serve(&self, stream: TcpStream) {
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        if reader.read_line(&mut line).is_err() || line.is_empty() {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or_default().to_string();
-        let target = parts.next().unwrap_or_default().to_string();
-        let mut headers = HashMap::new();
-        let mut header_list = Vec::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
-                header_list.push((k.clone(), v.clone()));
-                headers.insert(k, v);
-            }
-        }
-        let len: usize = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; len];
-        let _ = reader.read_exact(&mut body);
+    fn serve(&self, request: http::Request) -> http::Response {
+        let http::Request {
+            method,
+            target,
+            headers: header_list,
+            body,
+        } = request;
+        let headers: HashMap<String, String> = header_list.iter().cloned().collect();
         let raw_body = String::from_utf8_lossy(&body).into_owned();
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
@@ -532,19 +485,16 @@ impl GithubFake {
         let used = s.log.iter().filter(|l| l.counted()).count();
         drop(s);
         let reset = jiff::Timestamp::now().as_second() + 3600;
-        let mut out = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nx-ratelimit-limit: 5000\r\nx-ratelimit-remaining: {}\r\nx-ratelimit-reset: {reset}\r\n",
-            text.len(),
-            5000usize.saturating_sub(used)
-        );
-        for (k, v) in extra {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        out.push_str(&text);
-        let mut stream = stream;
-        let _ = stream.write_all(out.as_bytes());
-        let _ = stream.flush();
+        let mut headers = vec![
+            ("x-ratelimit-limit".to_string(), "5000".to_string()),
+            (
+                "x-ratelimit-remaining".to_string(),
+                5000usize.saturating_sub(used).to_string(),
+            ),
+            ("x-ratelimit-reset".to_string(), reset.to_string()),
+        ];
+        headers.extend(extra);
+        (status, headers, text)
     }
 
     fn fault(&self, method: &str, path: &str) -> Option<Fault> {

@@ -12,12 +12,12 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+use super::http;
 
 /// The one project's numeric id.
 pub const PROJECT_ID: u64 = 42;
@@ -273,29 +273,13 @@ impl State {
     }
 }
 
-/// The fake's clock: a start instant running `scale` times real speed (as the binary's
-/// `SHIPGATE_NOW` / `SHIPGATE_TIME_SCALE`).
-#[derive(Clone)]
-struct FakeClock {
-    start: jiff::Timestamp,
-    started: Instant,
-    scale: f64,
-}
-
-impl FakeClock {
-    fn now(&self) -> jiff::Timestamp {
-        let d = self.started.elapsed().mul_f64(self.scale);
-        self.start + jiff::SignedDuration::try_from(d).unwrap()
-    }
-}
-
 /// The running fake. Dropping it leaves the listener thread to die with the test process.
 #[derive(Clone)]
 pub struct GitlabFake {
     /// `http://127.0.0.1:<port>`; the API is under `/api/v4`.
     pub url: String,
     state: Arc<Mutex<State>>,
-    clock: FakeClock,
+    clock: http::FakeClock,
 }
 
 /// GitLab's timestamp form: milliseconds, `Z` (`2026-03-29T00:59:30.123Z`).
@@ -371,27 +355,6 @@ fn parse_pairs(q: &str) -> Vec<(String, String)> {
             (decode(k, true), decode(v, true))
         })
         .collect()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    }
 }
 
 type Resp = (u16, Vec<(String, String)>, String);
@@ -483,8 +446,8 @@ impl GitlabFake {
 
     /// A fake whose clock starts at `start` (RFC 3339) and runs `scale` times real speed.
     pub fn start_at(start: Option<&str>, scale: f64) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let listener = http::listen();
+        let url = listener.url.clone();
         let mut st = State {
             token: TOKEN.into(),
             token_user: TOKEN_USER.into(),
@@ -495,21 +458,10 @@ impl GitlabFake {
         st.user("root");
         st.user(TOKEN_USER);
         let state = Arc::new(Mutex::new(st));
-        let clock = FakeClock {
-            start: start
-                .map(|s| s.parse().unwrap())
-                .unwrap_or_else(jiff::Timestamp::now),
-            started: Instant::now(),
-            scale,
-        };
+        let clock = http::FakeClock::new(start, scale);
         let fake = GitlabFake { url, state, clock };
         let server = fake.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let server = server.clone();
-                std::thread::spawn(move || server.serve(stream));
-            }
-        });
+        listener.serve(move |request| server.serve(request));
         fake
     }
 
@@ -859,7 +811,7 @@ impl GitlabFake {
         headers: &[(&str, &str)],
         times: usize,
     ) {
-        let body = json!({ "message": format!("{status} {}", reason(status)) }).to_string();
+        let body = json!({ "message": format!("{status} {}", http::reason(status)) }).to_string();
         self.fail_with_body(method, path_contains, status, headers, &body, times);
     }
 
@@ -1025,31 +977,14 @@ impl GitlabFake {
 
     // --- the server ---
 
-    fn serve(&self, stream: TcpStream) {
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        if reader.read_line(&mut line).is_err() || line.is_empty() {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or_default().to_string();
-        let target = parts.next().unwrap_or_default().to_string();
-        let mut headers = HashMap::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-            }
-        }
-        let len: usize = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut raw = vec![0; len];
-        let _ = reader.read_exact(&mut raw);
+    fn serve(&self, request: http::Request) -> http::Response {
+        let http::Request {
+            method,
+            target,
+            headers,
+            body: raw,
+        } = request;
+        let headers: HashMap<String, String> = headers.into_iter().collect();
         let raw = String::from_utf8_lossy(&raw).into_owned();
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         let form_body = headers
@@ -1084,25 +1019,7 @@ impl GitlabFake {
             auth: auth.into(),
             body: raw,
         });
-        let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-        if !extra
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        {
-            out.push_str("Content-Type: application/json\r\n");
-        }
-        out.push_str(&format!(
-            "Content-Length: {}\r\nConnection: close\r\n",
-            text.len()
-        ));
-        for (k, v) in extra {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        out.push_str(&text);
-        let mut stream = stream;
-        let _ = stream.write_all(out.as_bytes());
-        let _ = stream.flush();
+        (status, extra, text)
     }
 
     /// Faults, auth, routing, then ETag / If-None-Match on every 200 GET.

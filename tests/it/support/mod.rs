@@ -3,6 +3,7 @@
 
 pub mod github_fake;
 pub mod gitlab_fake;
+pub mod http;
 pub mod notify;
 pub mod peers;
 
