@@ -3,7 +3,7 @@
 //! points outside its input, a formatted list that does not read back as the same names.
 //!
 //! The `fuzz_targets/` binaries call these under libFuzzer (`scripts/fuzz`), and
-//! `tests/fuzz_corpus.rs` in the main crate replays every committed corpus file through them
+//! `tests/it/fuzz_corpus.rs` in the main crate replays every committed corpus file through them
 //! on the stable toolchain, so a finding stays fixed.
 
 use std::path::PathBuf;
