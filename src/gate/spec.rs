@@ -563,7 +563,8 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         Some(path) => crate::config::read_text(
             &cwd.join(&path),
             "issue-body-file-path",
-            (MAX_ISSUE_BODY as u64 + 1) * 4,
+            // Read far enough that an over-long body gets the characters message below.
+            1024 * 1024,
         )?,
         None => input("issue-body", &args.issue_body).unwrap_or_default(),
     };
