@@ -88,6 +88,24 @@ const OPEN: &[&str] = &[
     "utf8/gate/github/issue-body-file-path",
     "utf8/gate/local/issue-body-file-path",
     // notify
+    "secrets/notify/github/named-target-url-env:server-echoes-it",
+    "secrets/notify/github/slack-webhook-url:server-echoes-it",
+    "secrets/notify/github/teams-webhook-url:server-echoes-it",
+    "secrets/notify/github/webhook-secret:server-echoes-it",
+    "secrets/notify/github/webhook-url-strict:server-echoes-it",
+    "secrets/notify/github/webhook-url:server-echoes-it",
+    "secrets/notify/gitlab/named-target-url-env:server-echoes-it",
+    "secrets/notify/gitlab/slack-webhook-url:server-echoes-it",
+    "secrets/notify/gitlab/teams-webhook-url:server-echoes-it",
+    "secrets/notify/gitlab/webhook-secret:server-echoes-it",
+    "secrets/notify/gitlab/webhook-url-strict:server-echoes-it",
+    "secrets/notify/gitlab/webhook-url:server-echoes-it",
+    "secrets/notify/local/named-target-url-env:server-echoes-it",
+    "secrets/notify/local/slack-webhook-url:server-echoes-it",
+    "secrets/notify/local/teams-webhook-url:server-echoes-it",
+    "secrets/notify/local/webhook-secret:server-echoes-it",
+    "secrets/notify/local/webhook-url-strict:server-echoes-it",
+    "secrets/notify/local/webhook-url:server-echoes-it",
     "event/notify/github/array",
     "event/notify/github/empty",
     "event/notify/github/missing",
@@ -1651,6 +1669,31 @@ fn class6_error_lines() -> Vec<Case> {
         one_line_check(true, &[0]),
         &hw,
     ));
+    // API error bodies with workflow commands in them.
+    let server = echo_server_with(400, INJECT);
+    let api = echo_server_with(401, INJECT);
+    for p in [P::Gh, P::Gl] {
+        cases.push(case(
+            format!("lines/notify/{}/webhook-error-body", p.name()),
+            "notify",
+            call(V::Notify, p, &hw)
+                .set("dry-run", "false")
+                .set("webhook-url", &format!("{server}/hook")),
+            one_line_check(p == P::Gh, &[0]),
+            &hw,
+        ));
+        let gate = match p {
+            P::Gl => call(V::Gate, p, &hw).env("CI_API_V4_URL", &format!("{api}/api/v4")),
+            _ => call(V::Gate, p, &hw).env("GITHUB_API_URL", &api),
+        };
+        cases.push(case(
+            format!("lines/gate/{}/api-error-body", p.name()),
+            "gate",
+            gate,
+            one_line_check(p == P::Gh, &[1]),
+            &hw,
+        ));
+    }
     let gt = call(V::Gate, P::Gh, &hw)
         .env("GITHUB_SHA", &head)
         .input("issue-title", INJECT)
@@ -1860,6 +1903,174 @@ fn class7_secrets() -> Vec<Case> {
         secret_check(vec!["Dc4t"], &[1]),
         &w,
     ));
+    cases.extend(secrets_echoed());
+    cases
+}
+
+/// A local server that answers every request with `status` and a body that echoes the
+/// request line and headers (as a misconfigured proxy or a chatty API does); returns its URL.
+fn echo_server(status: u16) -> String {
+    echo_server_with(status, "")
+}
+
+/// [`echo_server`] whose error message also carries `extra`.
+fn echo_server_with(status: u16, extra: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    head.push_str(&line);
+                }
+                let mut body = vec![0u8; length];
+                let _ = reader.read_exact(&mut body);
+                // With `extra`, a raw text body: its newlines reach the client as they are.
+                let echo = if extra.is_empty() {
+                    serde_json::json!({
+                        "message": format!("rejected: {head}"),
+                        "error": head,
+                    })
+                    .to_string()
+                } else {
+                    format!("rejected: {extra}")
+                };
+                let reason = if status == 400 {
+                    "Bad Request"
+                } else {
+                    "Unauthorized"
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{echo}",
+                    echo.len()
+                );
+            });
+        }
+    });
+    url
+}
+
+/// Item 12: the server echoes the URL (and the headers) in its error body; no secret of it
+/// may reach the log, the outputs or the summary, whatever its length.
+fn secrets_echoed() -> Vec<Case> {
+    let w = Arc::new(World::new());
+    let url = echo_server(400);
+    let api = echo_server(401);
+    let mut cases = Vec::new();
+    for p in ALL {
+        let n = |c: Call| c.set("dry-run", "false");
+        let list: Vec<(&str, Call, Vec<&'static str>, &'static [i32])> = vec![
+            (
+                "webhook-url",
+                n(call(V::Notify, p, &w)).set("webhook-url", &format!("{url}/hooks/Zq9?key=Qw4")),
+                vec!["Zq9", "Qw4"],
+                &[0],
+            ),
+            (
+                "webhook-url-strict",
+                n(call(V::Notify, p, &w))
+                    .set("webhook-url", &format!("{url}/hooks/Zq9?key=Qw4"))
+                    .input("strict", "true"),
+                vec!["Zq9", "Qw4"],
+                &[1],
+            ),
+            (
+                "webhook-secret",
+                n(call(V::Notify, p, &w))
+                    .set("webhook-url", &format!("{url}/hooks/Zq9?key=Qw4"))
+                    .input("webhook-secret", "Hs8Kj"),
+                vec!["Zq9", "Qw4", "Hs8Kj"],
+                &[0],
+            ),
+            (
+                "slack-webhook-url",
+                n(call(V::Notify, p, &w))
+                    .set("targets", "slack")
+                    .set("webhook-url", "")
+                    .input("slack-webhook-url", &format!("{url}/services/T0/B1/Sx7")),
+                vec!["Sx7", "T0/B1"],
+                &[0],
+            ),
+            (
+                "teams-webhook-url",
+                n(call(V::Notify, p, &w))
+                    .set("targets", "teams")
+                    .set("webhook-url", "")
+                    .input("teams-webhook-url", &format!("{url}/workflows/Tm5?sig=Sg6")),
+                vec!["Tm5", "Sg6"],
+                &[0],
+            ),
+            (
+                "slack-token",
+                n(call(V::Notify, p, &w))
+                    .set("targets", "slack")
+                    .set("webhook-url", "")
+                    .input("slack-token", "xoxb-Sk1")
+                    .input("slack-channel", "C123")
+                    .input("slack-api-url", &api),
+                vec!["xoxb-Sk1"],
+                &[0],
+            ),
+            (
+                "named-target-url-env",
+                n(call(V::Notify, p, &w))
+                    .set("targets", "audit")
+                    .set("webhook-url", "")
+                    .env("AUDIT_HOOK_URL", &format!("{url}/audit/Au3")),
+                vec!["Au3"],
+                &[0],
+            ),
+        ];
+        for (tag, c, secrets, expect) in list {
+            cases.push(case(
+                format!("secrets/notify/{}/{tag}:server-echoes-it", p.name()),
+                "notify",
+                c,
+                secret_check(secrets, expect),
+                &w,
+            ));
+        }
+        let gate = match p {
+            P::Gl => call(V::Gate, p, &w).env("CI_API_V4_URL", &format!("{api}/api/v4")),
+            _ => call(V::Gate, p, &w).env("GITHUB_API_URL", &api),
+        };
+        cases.push(case(
+            format!("secrets/gate/{}/secret:server-echoes-it", p.name()),
+            "gate",
+            gate,
+            secret_check(vec![TOKEN], &[1]),
+            &w,
+        ));
+        if p == P::Gh {
+            let status = n(call(V::Notify, p, &w))
+                .set("targets", "github-status")
+                .set("webhook-url", "")
+                .env("GITHUB_API_URL", &api)
+                .input("github-token", "Gt2x")
+                .input("sha", &w.base)
+                .input("strict", "true");
+            cases.push(case(
+                "secrets/notify/github/github-token:server-echoes-it".into(),
+                "notify",
+                status,
+                secret_check(vec!["Gt2x"], &[1]),
+                &w,
+            ));
+        }
+    }
     cases
 }
 
