@@ -88,6 +88,10 @@ const OPEN: &[&str] = &[
     "utf8/gate/github/issue-body-file-path",
     "utf8/gate/local/issue-body-file-path",
     // notify
+    "utf8/notify/github/slack-template",
+    "utf8/notify/github/teams-template",
+    "utf8/notify/local/slack-template",
+    "utf8/notify/local/teams-template",
     "secrets/notify/github/named-target-url-env:server-echoes-it",
     "secrets/notify/github/slack-webhook-url:server-echoes-it",
     "secrets/notify/github/teams-webhook-url:server-echoes-it",
@@ -1597,6 +1601,39 @@ fn class6_error_lines() -> Vec<Case> {
             }
         }
     }
+    // GitLab: user text that would open or close a collapsible log section.
+    let section = "x\u{1b}[0Ksection_start:1:INJECTED[collapsed=true]\r\u{1b}[0Ky";
+    for (v, input) in [
+        (V::Changes, "list-files"),
+        (V::Plan, "env"),
+        (V::Gate, "mode"),
+        (V::Notify, "status"),
+        (V::Notify, "message"),
+    ] {
+        let c = if matches!(input, "env" | "status") {
+            call(v, P::Gl, &w).set(input, section)
+        } else {
+            call(v, P::Gl, &w).input(input, section)
+        };
+        let expect: &'static [i32] = if input == "message" { &[0] } else { &[2] };
+        cases.push(case(
+            format!("lines/{}/gitlab/{input}:section-marker", v.name()),
+            v.area(),
+            c,
+            Box::new(move |r| {
+                code_is(r, expect)?;
+                short_lines(r)?;
+                if r.text().contains("\u{1b}[0Ksection_start:1:INJECTED") {
+                    return Err(format!(
+                        "a raw GitLab section marker from user text: {}",
+                        r.brief()
+                    ));
+                }
+                Ok(())
+            }),
+            &w,
+        ));
+    }
     // 10 MB values in files.
     let ten = "z".repeat(10_000_000);
     let model = MODEL.replace(
@@ -2167,6 +2204,8 @@ fn class8_pipes() -> Vec<Case> {
             &[0],
             "piped",
         ),
+        (V::Notify, "slack-template", "{\"text\": \"piped-slack\"}".into(), &[0], "piped-slack"),
+        (V::Notify, "teams-template", "{\"type\": \"AdaptiveCard\", \"version\": \"1.4\", \"body\": [{\"type\": \"TextBlock\", \"text\": \"piped-teams\"}]}".into(), &[0], "piped-teams"),
         (
             V::Plan,
             "changes",
@@ -2188,6 +2227,16 @@ fn class8_pipes() -> Vec<Case> {
                     fifo(&src, content.clone().into_bytes());
                     path = src.to_str().unwrap().to_string();
                 }
+                c = match input {
+                    "slack-template" => c.set("targets", "slack").input(
+                        "slack-webhook-url",
+                        "https://hooks.slack.com/services/T0/B1/x",
+                    ),
+                    "teams-template" => c
+                        .set("targets", "teams")
+                        .input("teams-webhook-url", "https://example.webhook.office.com/x"),
+                    _ => c,
+                };
                 c = match (v, input) {
                     (V::Changes, "filters") => c.set("filters", &path),
                     (V::Changes, "config") | (V::Gate, "config") => {
@@ -2283,6 +2332,18 @@ fn class9_invalid_utf8() -> Vec<Case> {
             "comment-template",
             b"# hi\nabcd\xff\n".to_vec(),
         ),
+        (
+            V::Notify,
+            P::Gh,
+            "slack-template",
+            b"{\"a\":\n\"abc\xff\"}".to_vec(),
+        ),
+        (
+            V::Notify,
+            P::Gh,
+            "teams-template",
+            b"{\"a\":\n\"abc\xff\"}".to_vec(),
+        ),
     ];
     for (i, (v, p, input, bytes)) in files.into_iter().enumerate() {
         let name = w.file(&format!("bad-utf8-{i}.txt"), &bytes);
@@ -2291,6 +2352,17 @@ fn class9_invalid_utf8() -> Vec<Case> {
                 (V::Changes, "filters") => call(v, p, &w).set("filters", &name),
                 (V::Changes, "config") | (V::Gate, "config") => call_with_config(v, p, &w, &name),
                 (V::Changes, "child-pipeline-template") if p == P::Lo => continue,
+                (V::Notify, "slack-template") => call(v, p, &w)
+                    .set("targets", "slack")
+                    .input(
+                        "slack-webhook-url",
+                        "https://hooks.slack.com/services/T0/B1/x",
+                    )
+                    .input(input, &name),
+                (V::Notify, "teams-template") => call(v, p, &w)
+                    .set("targets", "teams")
+                    .input("teams-webhook-url", "https://example.webhook.office.com/x")
+                    .input(input, &name),
                 _ => call(v, p, &w).input(input, &name),
             };
             cases.push(case(
