@@ -1634,6 +1634,68 @@ fn class6_error_lines() -> Vec<Case> {
             &w,
         ));
     }
+    // YAML syntax errors: one clean line (no library advice), user text not a command.
+    let yaml_errors: [(&str, &str); 3] = [
+        (
+            "duplicate-key",
+            "'::warning::INJECTED': [alice]\n'::warning::INJECTED': [bob]\n",
+        ),
+        ("unclosed", "approvers: ['::warning::INJECTED'\n"),
+        ("tab", "approvers:\n\t- '::warning::INJECTED'\n"),
+    ];
+    let yaml_check = |gh: bool| -> Check {
+        Box::new(move |r| {
+            code_is(r, &[2])?;
+            short_lines(r)?;
+            let errors = error_lines(r);
+            if errors.is_empty() {
+                return Err(format!("no error line: {}", r.brief()));
+            }
+            for l in &errors {
+                if l.contains("DuplicateKeyPolicy") || l.contains("Options") || l.contains("serde")
+                {
+                    return Err(format!("library advice in the message: {l:?}"));
+                }
+            }
+            if gh {
+                no_injection(r)?;
+            }
+            Ok(())
+        })
+    };
+    for (tag, yaml) in yaml_errors {
+        for p in ALL {
+            cases.push(case(
+                format!("lines/gate/{}/policy-yaml:{tag}", p.name()),
+                "gate",
+                call(V::Gate, p, &w)
+                    .set("approvers", "")
+                    .input("policy", yaml),
+                yaml_check(p == P::Gh),
+                &w,
+            ));
+            cases.push(case(
+                format!("lines/detect-changes/{}/filters-yaml:{tag}", p.name()),
+                "changes",
+                call(V::Changes, p, &w).set("filters", yaml),
+                yaml_check(p == P::Gh),
+                &w,
+            ));
+        }
+        let file = w.file(
+            &format!("yaml-error-{tag}.yml"),
+            format!("{MODEL}{yaml}").as_bytes(),
+        );
+        for v in MODEL_VERBS {
+            cases.push(case(
+                format!("lines/{}/github/shipgate.yml-yaml:{tag}", v.name()),
+                v.area(),
+                call_with_config(v, P::Gh, &w, &file),
+                yaml_check(true),
+                &w,
+            ));
+        }
+    }
     // 10 MB values in files.
     let ten = "z".repeat(10_000_000);
     let model = MODEL.replace(
