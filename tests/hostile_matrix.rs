@@ -1535,6 +1535,13 @@ fn one_line_check(gh: bool, expect: &'static [i32]) -> Check {
         }
         if gh {
             no_injection(r)?;
+        } else if r.code == 2 {
+            // An error split at the value's newline leaves its tail on a line of its own.
+            for line in r.stdout.lines().chain(r.stderr.lines()) {
+                if line.starts_with("::warning::INJECTED") {
+                    return Err(format!("an error line was split: {}", r.brief()));
+                }
+            }
         }
         Ok(())
     })
