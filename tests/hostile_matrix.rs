@@ -934,6 +934,93 @@ fn class1_numbers() -> Vec<Case> {
             }
         }
     }
+    // Odd times: windows, freezes, time zones (gate inputs), and the same windows and freezes
+    // in .shipgate.yml, where `config validate` must reject what the gate rejects (item 9).
+    let windows = [
+        ("hour-25", "Mon-Fri 25:00-26:00"),
+        ("empty-window", "Mon-Fri 09:00-09:00"),
+        ("unknown-zone", "Mon-Fri 09:00-17:00 Europe/Nowhere"),
+        ("unknown-day", "Xyz 09:00-17:00"),
+        ("huge-hour", "Mon-Fri 99999999999999999999:00-01:00"),
+    ];
+    let freezes = [
+        ("month-13", "2026-13-45..2027-01-01 x"),
+        ("reversed", "2027-01-04..2026-12-20 x"),
+        ("year-99999", "99999-01-01..99999-02-01 x"),
+    ];
+    for p in ALL {
+        for (tag, value) in windows {
+            cases.push(case(
+                format!("numbers/gate/{}/windows={tag}", p.name()),
+                "gate",
+                call(V::Gate, p, &w).input("windows", value),
+                Box::new(|r| bad_input(r, "'windows'")),
+                &w,
+            ));
+        }
+        for (tag, value) in freezes {
+            cases.push(case(
+                format!("numbers/gate/{}/freezes={tag}", p.name()),
+                "gate",
+                call(V::Gate, p, &w).input("freezes", value),
+                Box::new(|r| bad_input(r, "'freezes'")),
+                &w,
+            ));
+        }
+        cases.push(case(
+            format!("numbers/gate/{}/timezone=unknown", p.name()),
+            "gate",
+            call(V::Gate, p, &w).input("timezone", "Mars/Olympus"),
+            Box::new(|r| bad_input(r, "'timezone'")),
+            &w,
+        ));
+    }
+    let model_cases: Vec<(String, String)> = windows
+        .iter()
+        .map(|(tag, v)| {
+            (
+                format!("windows={tag}"),
+                format!("    windows: [\"{v}\"]\n"),
+            )
+        })
+        .chain(
+            [
+                ("month-13", "2026-13-45", "2027-01-01"),
+                ("reversed", "2027-01-04", "2026-12-20"),
+                ("year-99999", "99999-01-01", "99999-02-01"),
+            ]
+            .iter()
+            .map(|(tag, from, to)| {
+                (
+                    format!("freezes={tag}"),
+                    format!("    freezes: [{{ from: \"{from}\", to: \"{to}\" }}]\n"),
+                )
+            }),
+        )
+        .collect();
+    for (tag, line) in model_cases {
+        let model = MODEL.replace(
+            "      all_of: [ { group: owners } ]\n",
+            &format!("      all_of: [ {{ group: owners }} ]\n{line}"),
+        );
+        let wm = Arc::new(World::with_model(&model));
+        for v in [V::Validate, V::Gate] {
+            let c = call_with_config(v, P::Gh, &wm, ".shipgate.yml");
+            cases.push(case(
+                format!("numbers/{}/github/shipgate.yml:gates.prod.{tag}", v.name()),
+                "config",
+                c,
+                Box::new(|r| {
+                    no_crash(r)?;
+                    if r.code != 2 {
+                        return Err(format!("expected exit 2, got {}", r.brief()));
+                    }
+                    short_lines(r)
+                }),
+                &wm,
+            ));
+        }
+    }
     // The same fields in .shipgate.yml, read by every verb that reads the model.
     for (field, line) in [
         ("timeout", "    timeout: {}\n"),
