@@ -30,6 +30,13 @@ const OPEN: &[&str] = &[
     "event/detect-changes/github/pr-wrong-shape",
     "utf8/detect-changes/github/GITHUB_EVENT_PATH",
     // config
+    "names/config-validate/github/tiers-collide:case",
+    "names/config-validate/github/tiers-collide:dash-underscore",
+    "names/config-validate/gitlab/tiers-collide:case",
+    "names/config-validate/gitlab/tiers-collide:dash-underscore",
+    "names/plan/github/tiers-collide:case",
+    "names/plan/gitlab/tiers-collide:case",
+    "names/plan/gitlab/tiers-collide:dash-underscore",
     "streams/config-schema/github/valid/both-broken",
     "streams/config-schema/github/valid/stdout-broken",
     "streams/config-schema/gitlab/valid/both-broken",
@@ -1493,6 +1500,64 @@ const BAD_NAMES: [(&str, &str); 4] = [
 
 fn class5_output_names() -> Vec<Case> {
     let mut cases = Vec::new();
+    // Two names that become one output name (item 6): GitLab dotenv names are upper-cased
+    // with `-` as `_`; GitHub output names are case-insensitive.
+    for (tag, a, b) in [("dash-underscore", "a-b", "a_b"), ("case", "main", "Main")] {
+        let model = MODEL
+            .replace("tiers: [main]", &format!("tiers: [main, {a}, {b}]"))
+            .replace(
+                "  api: { group: backend }",
+                &format!(
+                    "  api: {{ group: backend, tier: main }}\n  web: {{ group: backend, tier: {a} }}\n  db: {{ group: backend, tier: {b} }}"
+                ),
+            )
+            .replace("tiers: [main, main, Main]", "tiers: [main, Main]")
+            .replace("  web: { group: backend, tier: main }\n", "");
+        for p in [P::Gh, P::Gl] {
+            let w = Arc::new(World::with_model(&model));
+            let format = if p == P::Gh { "github" } else { "dotenv" };
+            for (v, c) in [
+                (V::Validate, call(V::Validate, p, &w)),
+                (V::Plan, call(V::Plan, p, &w).input("format", format)),
+                (
+                    V::Changes,
+                    call_with_config(V::Changes, p, &w, ".shipgate.yml"),
+                ),
+            ] {
+                // Not a collision there: GitHub names keep `-` and `_` apart, and
+                // detect-changes' GitLab names keep the case.
+                let distinct = matches!(
+                    (v, p, tag),
+                    (V::Changes | V::Plan, P::Gh, "dash-underscore") | (V::Changes, P::Gl, "case")
+                );
+                if distinct {
+                    continue;
+                }
+                let w2 = w.clone();
+                let (a, b) = (a.to_string(), b.to_string());
+                cases.push(case(
+                    format!("names/{}/{}/tiers-collide:{tag}", v.name(), p.name()),
+                    if v == V::Changes { "changes" } else { v.area() },
+                    c,
+                    Box::new(move |r| {
+                        no_crash(r)?;
+                        if r.code != 2 {
+                            return Err(format!(
+                                "expected exit 2 naming tiers {a:?} and {b:?}, got {}",
+                                r.brief()
+                            ));
+                        }
+                        let t = r.text();
+                        if !(t.contains(&a) && t.contains(&b)) {
+                            return Err(format!("the error does not name both: {}", r.brief()));
+                        }
+                        nothing_written(r, w2.path())
+                    }),
+                    &w,
+                ));
+            }
+        }
+    }
     for (tag, name) in BAD_NAMES {
         for p in [P::Gh, P::Gl] {
             // Filter names.
