@@ -10,7 +10,7 @@
 //! per owner area, by `open_*_cases` (these fail until the owner's fix lands; they are not
 //! weakened and not ignored).
 
-mod common;
+
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::TestRepo;
+use crate::support::TestRepo;
 
 // ---------------------------------------------------------------------------------------
 // Cases still open on main (e6841f8), by label, grouped by the area that owns the fix.
@@ -347,7 +347,7 @@ impl Call {
         let summary = files.path().join("step_summary");
         std::fs::write(&output, "").unwrap();
         std::fs::write(&summary, "").unwrap();
-        let mut line: Vec<String> = vec![common::bin().to_string()];
+        let mut line: Vec<String> = vec![crate::support::bin().to_string()];
         line.extend(self.args.iter().cloned());
         let mut redir = self.redirect.clone();
         if self.out == Fd::Closed {
