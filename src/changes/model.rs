@@ -86,7 +86,7 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
     }
     let allowed = match env {
         Some(env) => {
-            let plan = crate::plan::resolve(config, env, None).map_err(|e| match e {
+            let plan = crate::model::resolve(config, env, None).map_err(|e| match e {
                 Failure::Input { message, .. } => Failure::input("env", message),
                 other => other,
             })?;
@@ -119,7 +119,7 @@ type Deployed<'a> = HashMap<
     ),
 >;
 
-fn deployed(plan: &crate::plan::Plan) -> Deployed<'_> {
+fn deployed(plan: &crate::model::Plan) -> Deployed<'_> {
     plan.components
         .iter()
         .map(|p| {
@@ -140,7 +140,7 @@ fn deployed(plan: &crate::plan::Plan) -> Deployed<'_> {
 /// and new) counts as changed when its resolved plan — enabled, tier, group, version,
 /// metadata — differs between `base` and `config` in `model.env`, or without one in any
 /// environment of `config`. `base: None` is a model that did not exist (every deployed
-/// component is new). Plans come from [`crate::plan::resolve`], as `plan` makes them.
+/// component is new). Plans come from [`crate::model::resolve`], as `plan` makes them.
 pub fn changed_filters(
     model: &Model,
     config: &Config,
@@ -156,12 +156,12 @@ pub fn changed_filters(
     };
     let mut changed = HashSet::new();
     for env in envs {
-        let now = crate::plan::resolve(config, env, None).map_err(|e| match e {
+        let now = crate::model::resolve(config, env, None).map_err(|e| match e {
             Failure::Input { message, .. } => Failure::input("env", message),
             other => other,
         })?;
         // An environment the base did not have (or cannot resolve) got nothing there.
-        let before = base.and_then(|b| crate::plan::resolve(b, env, None).ok());
+        let before = base.and_then(|b| crate::model::resolve(b, env, None).ok());
         let now = deployed(&now);
         let before = before.as_ref().map(deployed).unwrap_or_default();
         for (i, c) in config.components().iter().enumerate() {

@@ -9,9 +9,9 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::{Diff, Excluded, Plan, Planned, Why};
 use crate::config::Config;
 use crate::error::Failure;
+use crate::model::{Diff, Excluded, Plan, Planned, Why};
 use crate::platform::{gitlab, Platform, Report};
 
 /// An output format of `plan`.
