@@ -80,24 +80,29 @@ impl Output {
         }
     }
 
-    /// Writes the output: a report through the platform; text to stdout (warnings to
-    /// stderr, so a redirected file holds only the text).
+    /// Writes the output: a report through the platform; text to stdout through
+    /// [`crate::platform::write_stdout`] (a reader that stops early keeps the exit code),
+    /// warnings on stderr through [`Platform::warning`], so a redirected file
+    /// (`> plan.env`) holds only the text. On GitHub the warnings are annotations: the runner
+    /// reads workflow commands on stderr too.
     pub fn write(self, platform: &mut Platform) -> Result<(), Failure> {
         match self {
             Output::Report(report) => platform.finish(&report),
             Output::Stdout { text, warnings } => {
                 // Anything logged so far comes first (on CI the log is stdout too).
                 platform.flush();
-                for w in warnings {
-                    crate::platform::print_stderr(&format!("warning: {w}"));
+                if !warnings.is_empty() {
+                    let mut stderr = Platform::with_log(
+                        platform.kind,
+                        platform.env.clone(),
+                        platform.format,
+                        Box::new(std::io::stderr()),
+                    );
+                    for w in &warnings {
+                        stderr.warning(w);
+                    }
                 }
-                use std::io::Write;
-                let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes())
-                    .and_then(|_| out.flush())
-                    .map_err(|e| {
-                        Failure::Operational(anyhow::anyhow!("cannot write to stdout: {e}"))
-                    })
+                crate::platform::write_stdout(text.as_bytes())
             }
         }
     }
