@@ -199,7 +199,6 @@ impl Config {
 
     /// The paths that belong to a group as a whole: its `paths`, with `{component}` matching
     /// any name (`*`).
-    #[allow(dead_code)] // read by detect-changes --config
     pub fn group_paths(&self, group: &Group) -> Vec<String> {
         group
             .paths
@@ -219,7 +218,6 @@ impl Config {
     }
 
     /// The gate policy called `name`.
-    #[allow(dead_code)] // for the gate verb
     pub fn gate(&self, name: &str) -> Option<&GateDef> {
         self.gates.iter().find(|(n, _)| n == name).map(|(_, g)| g)
     }
