@@ -22,6 +22,8 @@ mod diff;
 mod narrow;
 mod resolve;
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 pub use changes::ChangeSet;
@@ -65,7 +67,41 @@ pub struct Plan {
     pub total: usize,
 }
 
-/// A component in a plan (its paths: [`Config::paths_of`]).
+impl Plan {
+    /// The bundle: what the environment has deployed once this plan is applied, by
+    /// component name — every component it receives (touched by this run or held), as
+    /// deployed. Two bundles differ exactly where a deployment would (detect-changes finds
+    /// what a model edit changes this way).
+    pub fn bundle(&self) -> HashMap<&str, Deployment<'_>> {
+        self.components
+            .iter()
+            .chain(&self.held)
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    Deployment {
+                        tier: &p.tier,
+                        group: p.group.as_deref(),
+                        version: p.version.as_deref(),
+                        metadata: &p.metadata,
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+/// One component as an environment has it deployed: its tier, group, pinned version and
+/// metadata (whether an override forced it on is how, not what).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Deployment<'a> {
+    pub tier: &'a str,
+    pub group: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub metadata: &'a serde_json::Map<String, Value>,
+}
+
+/// A component in a plan (its paths: [`crate::config::Config::paths_of`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Planned {
     pub name: String,
@@ -288,5 +324,24 @@ overrides:
                 .count(),
             2
         );
+    }
+
+    #[test]
+    fn the_bundle_is_what_stays_deployed_whatever_the_run_touches() {
+        let c = config();
+        let full = resolve(&c, "prod", None).unwrap();
+        let hotfix = resolve(&c, "prod", Some("stable")).unwrap();
+        let changed = narrow(
+            resolve(&c, "prod", None).unwrap(),
+            &ChangeSet::from_names(["cash".to_string()]),
+        );
+        assert_eq!(hotfix.bundle(), full.bundle());
+        assert_eq!(changed.bundle(), full.bundle());
+        let bundle = full.bundle();
+        let mut names: Vec<&str> = bundle.keys().copied().collect();
+        names.sort_unstable();
+        assert_eq!(names, ["cash", "pinned", "trial"]);
+        assert_eq!(bundle["pinned"].version, Some("1.4.2"));
+        assert_eq!(bundle["trial"].tier, "experimental");
     }
 }
