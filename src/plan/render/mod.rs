@@ -92,6 +92,8 @@ impl Output {
                 // Anything logged so far comes first (on CI the log is stdout too).
                 platform.flush();
                 if !warnings.is_empty() {
+                    // The same platform's warning, written to stderr instead of the log (on
+                    // CI the log is stdout). `plan` registers no secrets to carry over.
                     let mut stderr = Platform::with_log(
                         platform.kind,
                         platform.env.clone(),
