@@ -344,4 +344,45 @@ overrides:
         assert_eq!(bundle["pinned"].version, Some("1.4.2"));
         assert_eq!(bundle["trial"].tier, "experimental");
     }
+
+    /// The `.rs` files under `src/<dir>`, with their text.
+    fn sources(dir: &str) -> Vec<(std::path::PathBuf, String)> {
+        let mut out = Vec::new();
+        let mut todo = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src")
+            .join(dir)];
+        while let Some(dir) = todo.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    todo.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    out.push((path, text));
+                }
+            }
+        }
+        assert!(!out.is_empty(), "no sources under src/{dir}");
+        out
+    }
+
+    #[test]
+    fn the_model_imports_no_verb_and_no_verb_reaches_into_plan() {
+        let verbs = ["plan", "changes", "gate", "notify", "cli"];
+        for (path, text) in sources("model") {
+            for verb in verbs {
+                let import = format!("crate::{verb}::");
+                assert!(!text.contains(&import), "{} names {import}", path.display());
+            }
+        }
+        for dir in ["changes", "gate", "notify"] {
+            for (path, text) in sources(dir) {
+                assert!(
+                    !text.contains("crate::plan"),
+                    "{} imports the plan verb; what verbs share lives in crate::model",
+                    path.display()
+                );
+            }
+        }
+    }
 }
