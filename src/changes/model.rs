@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use super::filters::{Filter, Rule};
 use crate::config::Config;
 use crate::error::{quote, Failure};
+use crate::model::Plan;
 
 /// What the model adds to a detect-changes run.
 #[derive(Debug, Clone)]
@@ -86,7 +87,7 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
     }
     let allowed = match env {
         Some(env) => {
-            let plan = crate::plan::resolve(config, env, None).map_err(|e| match e {
+            let plan = crate::model::resolve(config, env, None).map_err(|e| match e {
                 Failure::Input { message, .. } => Failure::input("env", message),
                 other => other,
             })?;
@@ -107,40 +108,12 @@ pub fn filters(config: &Config, env: Option<&str>) -> Result<(Vec<Filter>, Model
     ))
 }
 
-/// What a component's deployment is in one environment: its tier, group, pinned version
-/// and metadata (absent from the map: it does not get the component there).
-type Deployed<'a> = HashMap<
-    &'a str,
-    (
-        &'a str,
-        Option<&'a str>,
-        Option<&'a str>,
-        &'a serde_json::Map<String, serde_json::Value>,
-    ),
->;
-
-fn deployed(plan: &crate::plan::Plan) -> Deployed<'_> {
-    plan.components
-        .iter()
-        .map(|p| {
-            (
-                p.name.as_str(),
-                (
-                    p.tier.as_str(),
-                    p.group.as_deref(),
-                    p.version.as_deref(),
-                    &p.metadata,
-                ),
-            )
-        })
-        .collect()
-}
-
 /// The filters a model edit changes: a component (and its group's and tier's filters, old
 /// and new) counts as changed when its resolved plan — enabled, tier, group, version,
 /// metadata — differs between `base` and `config` in `model.env`, or without one in any
 /// environment of `config`. `base: None` is a model that did not exist (every deployed
-/// component is new). Plans come from [`crate::plan::resolve`], as `plan` makes them.
+/// component is new). Plans come from [`crate::model::resolve`], as `plan` makes them, and
+/// are compared as [`crate::model::Plan::bundle`]s.
 pub fn changed_filters(
     model: &Model,
     config: &Config,
@@ -156,14 +129,14 @@ pub fn changed_filters(
     };
     let mut changed = HashSet::new();
     for env in envs {
-        let now = crate::plan::resolve(config, env, None).map_err(|e| match e {
+        let now = crate::model::resolve(config, env, None).map_err(|e| match e {
             Failure::Input { message, .. } => Failure::input("env", message),
             other => other,
         })?;
         // An environment the base did not have (or cannot resolve) got nothing there.
-        let before = base.and_then(|b| crate::plan::resolve(b, env, None).ok());
-        let now = deployed(&now);
-        let before = before.as_ref().map(deployed).unwrap_or_default();
+        let before = base.and_then(|b| crate::model::resolve(b, env, None).ok());
+        let now = now.bundle();
+        let before = before.as_ref().map(Plan::bundle).unwrap_or_default();
         for (i, c) in config.components().iter().enumerate() {
             let (a, b) = (before.get(c.name.as_str()), now.get(c.name.as_str()));
             if a == b {
@@ -172,9 +145,9 @@ pub fn changed_filters(
             if let Some(&f) = model.component_filters.get(i) {
                 changed.insert(f);
             }
-            for (tier, group, _, _) in [a, b].into_iter().flatten() {
-                changed.extend(model.tier_filters.get(*tier).copied());
-                changed.extend(group.and_then(|g| model.group_filters.get(g)).copied());
+            for d in [a, b].into_iter().flatten() {
+                changed.extend(model.tier_filters.get(d.tier).copied());
+                changed.extend(d.group.and_then(|g| model.group_filters.get(g)).copied());
             }
         }
     }

@@ -199,7 +199,6 @@ impl Config {
 
     /// The paths that belong to a group as a whole: its `paths`, with `{component}` matching
     /// any name (`*`).
-    #[allow(dead_code)] // read by detect-changes --config
     pub fn group_paths(&self, group: &Group) -> Vec<String> {
         group
             .paths
@@ -219,7 +218,6 @@ impl Config {
     }
 
     /// The gate policy called `name`.
-    #[allow(dead_code)] // for the gate verb
     pub fn gate(&self, name: &str) -> Option<&GateDef> {
         self.gates.iter().find(|(n, _)| n == name).map(|(_, g)| g)
     }
@@ -376,6 +374,62 @@ fn display_path(path: &Path) -> String {
 }
 
 /// Checks YAML text as a config file named `file` (for messages).
+///
+/// A small model loads; a component's paths are its own, else its group's with
+/// `{component}` replaced by its name:
+///
+/// ```
+/// let config = shipgate::config::from_str(
+///     r#"
+/// version: 1
+/// tiers: [experimental, stable]
+/// environments:
+///   - name: staging
+///   - name: prod
+///     tiers: [stable]
+/// groups:
+///   backend: { paths: ["services/{component}/**"] }
+/// components:
+///   api: { tier: stable, group: backend }
+///   search: { tier: experimental, group: backend, paths: ["infra/search/**"] }
+/// "#,
+///     ".shipgate.yml",
+/// )?;
+/// let names: Vec<&str> = config.environments().iter().map(|e| e.name.as_str()).collect();
+/// assert_eq!(names, ["staging", "prod"]);
+/// let api = config.component("api").unwrap();
+/// assert_eq!(config.paths_of(api), ["services/api/**"]);
+/// let search = config.component("search").unwrap();
+/// assert_eq!(config.paths_of(search), ["infra/search/**"]);
+/// # Ok::<(), shipgate::error::Failure>(())
+/// ```
+///
+/// A mistake is bad input (exit 2) at its file:line:col, with a suggestion when a name is
+/// close to one that exists:
+///
+/// ```
+/// let text = "version: 1
+/// tiers: [stable]
+/// environments:
+///   - name: prod
+/// components:
+///   api: { tier: stabel }
+/// ";
+/// let err = shipgate::config::from_str(text, ".shipgate.yml").unwrap_err();
+/// assert_eq!(err.exit_code(), 2);
+/// assert_eq!(
+///     err.to_string(),
+///     ".shipgate.yml:6:16: input 'config': component 'api' is in unknown tier 'stabel' \
+///      (tiers: stable); did you mean 'stable'?"
+/// );
+///
+/// // Unknown keys too: every key of the file is checked against the schema.
+/// let text = "version: 1\ntiers: [stable]\nenvironments:\n  - name: prod\n    colour: blue\n";
+/// let err = shipgate::config::from_str(text, ".shipgate.yml").unwrap_err();
+/// assert!(err
+///     .to_string()
+///     .starts_with(".shipgate.yml:5:5: input 'config': unknown key 'colour' in environments[0]"));
+/// ```
 pub fn from_str(text: &str, file: &str) -> Result<Config, Failure> {
     let parsed = yaml::parse(text).map_err(|e| {
         diag::into_failure(file, text, vec![diag::Diagnostic::new(e.span, e.message)])

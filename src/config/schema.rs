@@ -62,7 +62,6 @@ pub fn pattern_meaning(pattern: &str) -> &'static str {
 )]
 pub struct FileDef {
     /// The version of this file format. Always `1`.
-    #[allow(dead_code)] // checked when read; nothing else depends on it yet
     pub version: Version,
     /// The tiers, from least to most trusted (e.g. `[experimental, stable]`). Every component
     /// is in one tier; each environment receives some tiers.
@@ -193,7 +192,6 @@ pub struct ComponentOverrideDef {
 /// A named group of people who can approve.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // the gate verb reads these; the format is fixed now so files validate early
 pub struct ApproverGroupDef {
     /// GitHub or GitLab user names.
     #[serde(default)]
@@ -208,7 +206,6 @@ pub struct ApproverGroupDef {
 /// time rules (windows, freezes, `after`, `wait`) hold.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // the gate verb reads these; the format is fixed now so files validate early
 pub struct GateDef {
     /// A note for people reading the file.
     pub description: Option<String>,
@@ -263,7 +260,6 @@ pub enum VetoWord {
 /// any are given), and at least `min_total` distinct people must approve.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // the gate verb reads these; the format is fixed now so files validate early
 pub struct ApprovalsDef {
     /// Rules that must all hold.
     #[serde(default)]
@@ -279,7 +275,6 @@ pub struct ApprovalsDef {
 /// At least `min` approvals from members of `group`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // the gate verb reads these; the format is fixed now so files validate early
 pub struct RuleDef {
     /// An approver group (a name under `approvers`).
     pub group: Name,
@@ -310,7 +305,6 @@ pub enum Exclusion {
 /// A period with no deployments.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // the gate verb reads these; the format is fixed now so files validate early
 pub struct FreezeDef {
     /// The first day of the freeze.
     pub from: Date,
@@ -323,7 +317,6 @@ pub struct FreezeDef {
 /// Wait for another environment.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // the gate verb reads these; the format is fixed now so files validate early
 pub struct AfterDef {
     /// The environment that must run the same version first.
     pub environment: Name,

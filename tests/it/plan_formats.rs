@@ -732,3 +732,86 @@ resource "terraform_data" "job" {
         );
     }
 }
+
+/// A model whose environment has a variable dotenv cannot carry (a line break).
+const LINE_BREAK_MODEL: &str = "version: 1
+tiers: [main]
+environments:
+  - name: prod
+    variables: { note: \"first line\\nsecond line\" }
+components:
+  web: {}
+";
+
+#[test]
+fn dotenv_warnings_go_to_stderr_and_stdout_holds_only_the_lines() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("model.yml"), LINE_BREAK_MODEL).unwrap();
+    let lines = "SHIPGATE_ENVIRONMENT=prod
+SHIPGATE_TIERS=main
+SHIPGATE_COMPONENTS=web
+SHIPGATE_COUNT=1
+SHIPGATE_ENABLED=web
+SHIPGATE_COMPONENTS_MAIN=web
+note=first line\\nsecond line
+";
+    let warning = "note holds a line break: dotenv cannot carry it; it is written with \\n";
+
+    // Locally: the warning on stderr, as before.
+    let args = [
+        "--env",
+        "prod",
+        "--format",
+        "dotenv",
+        "--config",
+        "model.yml",
+    ];
+    let out = plan(work.path(), &args);
+    out.assert_success();
+    assert_eq!(out.stdout, lines);
+    assert_eq!(out.stderr, format!("warning: {warning}\n"));
+
+    // GitLab (`> plan.env` for artifacts:reports:dotenv): the file gets only the lines.
+    let run = args
+        .iter()
+        .fold(Action::gitlab("plan", work.path()), |a, arg| a.arg(arg))
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, lines);
+    assert_eq!(run.stderr, format!("warning: {warning}\n"));
+
+    // GitHub: an annotation, on stderr (the runner reads workflow commands there too).
+    let run = args
+        .iter()
+        .fold(Action::github("plan", work.path()), |a, arg| a.arg(arg))
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, lines);
+    assert_eq!(run.stderr, format!("::warning::{warning}\n"));
+}
+
+#[test]
+fn a_reader_that_stops_early_keeps_the_exit_code() {
+    use std::process::Stdio;
+    for args in [
+        ["--env", "prod", "--format", "json"],
+        ["--env", "prod", "--format", "text"],
+        ["--env", "prod", "--format", "tfvars-json"],
+    ] {
+        // A pipe whose reader is gone (`shipgate plan … | head -c0`): every write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = Command::new(shipgate());
+        clean_env(&mut cmd)
+            .arg("plan")
+            .args(args)
+            .current_dir(example("web-service"))
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped());
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
