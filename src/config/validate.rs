@@ -137,6 +137,20 @@ fn map_names<'a>(node: Option<&'a Node>, names: &mut Names<'a>) {
     }
 }
 
+/// The output-name form of a name, as plans write it: letters and digits upper-cased, anything
+/// else `_`.
+fn output_key(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 impl<'a> Validator<'a> {
     fn report(&mut self, span: Span, message: String) {
         self.out.push(Diagnostic::new(span, message));
@@ -146,12 +160,22 @@ impl<'a> Validator<'a> {
         if root.get("tiers").and_then(Node::as_seq).is_some() {
             self.tiers.known = true;
             let mut first_line: HashMap<&str, u32> = HashMap::new();
+            // Plans name outputs after tiers (`components_<tier>`, `SHIPGATE_COMPONENTS_<TIER>`):
+            // two tiers that differ only in case or in `-`/`_`/`.` would write one output twice.
+            let mut outputs: HashMap<String, &str> = HashMap::new();
             for (name, span) in string_items(root.get("tiers")) {
                 if let Some(line) = first_line.get(name) {
                     let message = format!("tier '{name}' is listed twice{}", earlier(*line, span));
                     self.report(span, message);
+                } else if let Some(other) = outputs.get(&output_key(name)) {
+                    let message = format!(
+                        "tiers '{other}' and '{name}' become the same output name (SHIPGATE_COMPONENTS_{}): rename one",
+                        output_key(name)
+                    );
+                    self.report(span, message);
                 } else {
                     first_line.insert(name, span.line);
+                    outputs.insert(output_key(name), name);
                     self.tiers.insert(name);
                 }
             }

@@ -618,7 +618,27 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
             ))
         }
         Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(serde_json::Value::Object(m)) => m,
+            // workflow_dispatch inputs are flat: GitHub refuses a nested value (422) only
+            // when the approval has already happened, so it is refused here, up front.
+            Ok(serde_json::Value::Object(m)) => {
+                if let Some((key, _)) = m.iter().find(|(_, v)| {
+                    !matches!(
+                        v,
+                        serde_json::Value::String(_)
+                            | serde_json::Value::Number(_)
+                            | serde_json::Value::Bool(_)
+                    )
+                }) {
+                    return Err(Failure::input(
+                        "dispatch-inputs",
+                        format!(
+                            "the value of {} is not a string, number or boolean (workflow inputs are flat)",
+                            quote(key)
+                        ),
+                    ));
+                }
+                m
+            }
             _ => {
                 return Err(Failure::input(
                     "dispatch-inputs",

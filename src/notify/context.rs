@@ -531,6 +531,17 @@ pub const NAME_KEYS: [&str; 3] = ["name", "login", "username"];
 
 /// A list input: a JSON array (of strings, or of objects named by one of [`NAME_KEYS`]),
 /// or names separated by commas or newlines.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 pub fn parse_list(text: Option<&str>) -> Result<Vec<String>, String> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(Vec::new());
@@ -553,9 +564,20 @@ pub fn parse_list(text: Option<&str>) -> Result<Vec<String>, String> {
                             i + 1
                         )
                     }),
-                other => Ok(other.to_string()),
+                // A number or a nested list is a wrong shape, never a name: refusing it keeps
+                // `[1, 2]` from announcing components "1" and "2".
+                other => Err(format!(
+                    "item {} of the list is {}, not a name",
+                    i + 1,
+                    json_kind(&other)
+                )),
             })
             .collect();
+    }
+    if text.starts_with('{') {
+        return Err(
+            "is a JSON object; give a JSON array of names or a comma-separated list".into(),
+        );
     }
     Ok(text
         .split([',', '\n'])

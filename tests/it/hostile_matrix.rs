@@ -10,8 +10,6 @@
 //! per owner area, by `open_*_cases` (these fail until the owner's fix lands; they are not
 //! weakened and not ignored).
 
-
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -21,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::support::TestRepo;
 
 // ---------------------------------------------------------------------------------------
-// Cases still open on main (e6841f8), by label, grouped by the area that owns the fix.
+// Cases still open on main, by label, grouped by the area that owns the fix.
 // Every other case is asserted to hold by `holds_*`. When a fix lands, delete its labels
 // here (they are then asserted by `holds_*`); when an area has none left, delete its
 // `open_*_cases` test too (it asserts that it has cases to run).
@@ -32,58 +30,6 @@ const OPEN: &[&str] = &[
     "event/detect-changes/github/array",
     "event/detect-changes/github/pr-wrong-shape",
     "utf8/detect-changes/github/GITHUB_EVENT_PATH",
-    // config
-    "names/config-validate/github/tiers-collide:case",
-    "names/config-validate/github/tiers-collide:dash-underscore",
-    "names/config-validate/gitlab/tiers-collide:case",
-    "names/config-validate/gitlab/tiers-collide:dash-underscore",
-    "names/plan/github/tiers-collide:case",
-    "names/plan/gitlab/tiers-collide:case",
-    "names/plan/gitlab/tiers-collide:dash-underscore",
-    "streams/config-schema/github/valid/both-broken",
-    "streams/config-schema/github/valid/stdout-broken",
-    "streams/config-schema/gitlab/valid/both-broken",
-    "streams/config-schema/gitlab/valid/stdout-broken",
-    "streams/config-schema/local/valid/both-broken",
-    "streams/config-schema/local/valid/stdout-broken",
-    "streams/plan/github/valid/both-broken",
-    "streams/plan/github/valid/stdout-broken",
-    "streams/plan/gitlab/valid/both-broken",
-    "streams/plan/gitlab/valid/stdout-broken",
-    "streams/plan/local/valid/both-broken",
-    "streams/plan/local/valid/stdout-broken",
-    "numbers/config-validate/github/shipgate.yml:gates.prod.wait=20digits",
-    "numbers/config-validate/github/shipgate.yml:gates.prod.wait=empty",
-    "numbers/config-validate/github/shipgate.yml:gates.prod.wait=inf",
-    "numbers/config-validate/github/shipgate.yml:gates.prod.wait=nan",
-    "numbers/config-validate/local/shipgate.yml:gates.prod.wait=20digits",
-    "numbers/config-validate/local/shipgate.yml:gates.prod.wait=empty",
-    "numbers/config-validate/local/shipgate.yml:gates.prod.wait=inf",
-    "numbers/config-validate/local/shipgate.yml:gates.prod.wait=nan",
-    "numbers/detect-changes/github/shipgate.yml:gates.prod.wait=20digits",
-    "numbers/detect-changes/github/shipgate.yml:gates.prod.wait=empty",
-    "numbers/detect-changes/github/shipgate.yml:gates.prod.wait=inf",
-    "numbers/detect-changes/github/shipgate.yml:gates.prod.wait=nan",
-    "numbers/detect-changes/local/shipgate.yml:gates.prod.wait=20digits",
-    "numbers/detect-changes/local/shipgate.yml:gates.prod.wait=empty",
-    "numbers/detect-changes/local/shipgate.yml:gates.prod.wait=inf",
-    "numbers/detect-changes/local/shipgate.yml:gates.prod.wait=nan",
-    "numbers/notify/github/shipgate.yml:gates.prod.wait=20digits",
-    "numbers/notify/github/shipgate.yml:gates.prod.wait=empty",
-    "numbers/notify/github/shipgate.yml:gates.prod.wait=inf",
-    "numbers/notify/github/shipgate.yml:gates.prod.wait=nan",
-    "numbers/notify/local/shipgate.yml:gates.prod.wait=20digits",
-    "numbers/notify/local/shipgate.yml:gates.prod.wait=empty",
-    "numbers/notify/local/shipgate.yml:gates.prod.wait=inf",
-    "numbers/notify/local/shipgate.yml:gates.prod.wait=nan",
-    "numbers/plan/github/shipgate.yml:gates.prod.wait=20digits",
-    "numbers/plan/github/shipgate.yml:gates.prod.wait=empty",
-    "numbers/plan/github/shipgate.yml:gates.prod.wait=inf",
-    "numbers/plan/github/shipgate.yml:gates.prod.wait=nan",
-    "numbers/plan/local/shipgate.yml:gates.prod.wait=20digits",
-    "numbers/plan/local/shipgate.yml:gates.prod.wait=empty",
-    "numbers/plan/local/shipgate.yml:gates.prod.wait=inf",
-    "numbers/plan/local/shipgate.yml:gates.prod.wait=nan",
     // gate
     "event/gate/github/array",
     "event/gate/github/empty",
@@ -92,8 +38,6 @@ const OPEN: &[&str] = &[
     "event/gate/github/pr-wrong-shape",
     "event/gate/gitlab/TRIGGER_PAYLOAD-missing",
     "event/gate/gitlab/TRIGGER_PAYLOAD-not-json",
-    "json/gate/github/dispatch-inputs:{\"a\": {\"b\": 1}}",
-    "json/gate/local/dispatch-inputs:{\"a\": {\"b\": 1}}",
     "lines/gate/github/config:100KB",
     "lines/gate/github/config:newline",
     "lines/gate/gitlab/config:100KB",
@@ -107,45 +51,13 @@ const OPEN: &[&str] = &[
     "same/bad-list-item/gate:exclude",
     "same/missing-config/gate:config-without-policy",
     "utf8/gate/github/GITHUB_EVENT_PATH",
-    "utf8/gate/github/issue-body-file-path",
-    "utf8/gate/local/issue-body-file-path",
     // notify
-    "utf8/notify/github/slack-template",
-    "utf8/notify/github/teams-template",
-    "utf8/notify/local/slack-template",
-    "utf8/notify/local/teams-template",
-    "secrets/notify/github/named-target-url-env:server-echoes-it",
-    "secrets/notify/github/slack-webhook-url:server-echoes-it",
-    "secrets/notify/github/teams-webhook-url:server-echoes-it",
-    "secrets/notify/github/webhook-secret:server-echoes-it",
-    "secrets/notify/github/webhook-url-strict:server-echoes-it",
-    "secrets/notify/github/webhook-url:server-echoes-it",
-    "secrets/notify/gitlab/named-target-url-env:server-echoes-it",
-    "secrets/notify/gitlab/slack-webhook-url:server-echoes-it",
-    "secrets/notify/gitlab/teams-webhook-url:server-echoes-it",
-    "secrets/notify/gitlab/webhook-secret:server-echoes-it",
-    "secrets/notify/gitlab/webhook-url-strict:server-echoes-it",
-    "secrets/notify/gitlab/webhook-url:server-echoes-it",
-    "secrets/notify/local/named-target-url-env:server-echoes-it",
-    "secrets/notify/local/slack-webhook-url:server-echoes-it",
-    "secrets/notify/local/teams-webhook-url:server-echoes-it",
-    "secrets/notify/local/webhook-secret:server-echoes-it",
-    "secrets/notify/local/webhook-url-strict:server-echoes-it",
-    "secrets/notify/local/webhook-url:server-echoes-it",
     "event/notify/github/array",
     "event/notify/github/empty",
     "event/notify/github/missing",
     "event/notify/github/not-json",
     "event/notify/github/pr-wrong-shape",
-    "json/notify/github/components:[1, 2]",
-    "json/notify/github/components:{\"api\": 1}",
-    "json/notify/local/components:[1, 2]",
-    "json/notify/local/components:{\"api\": 1}",
     "utf8/notify/github/GITHUB_EVENT_PATH",
-    "utf8/notify/github/comment-template",
-    "utf8/notify/github/webhook-template",
-    "utf8/notify/local/comment-template",
-    "utf8/notify/local/webhook-template",
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -2814,12 +2726,6 @@ fn holds_same_message() {
 #[test]
 fn open_changes_cases() {
     open("changes");
-}
-
-/// Open on main: plan and config (config/ area).
-#[test]
-fn open_config_cases() {
-    open("config");
 }
 
 /// Open on main: gate.
