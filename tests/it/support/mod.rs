@@ -258,6 +258,8 @@ pub struct Action {
     env: Vec<(String, String)>,
     event: Option<(String, serde_json::Value)>,
     cwd: PathBuf,
+    /// Hand the binary fresh `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files.
+    files: bool,
 }
 
 pub fn bin() -> &'static str {
@@ -272,6 +274,7 @@ impl Action {
             env: vec![("GITHUB_ACTIONS".into(), "true".into())],
             event: None,
             cwd: cwd.to_path_buf(),
+            files: true,
         }
     }
 
@@ -282,7 +285,32 @@ impl Action {
             env: vec![("GITLAB_CI".into(), "true".into())],
             event: None,
             cwd: cwd.to_path_buf(),
+            files: true,
         }
+    }
+
+    /// `shipgate <verb>` in `cwd`, as a terminal runs it: no runner variables, no output
+    /// files (only PATH and HOME are kept).
+    pub fn local(verb: &str, cwd: &Path) -> Self {
+        Action {
+            args: vec![verb.to_string()],
+            env: vec![],
+            event: None,
+            cwd: cwd.to_path_buf(),
+            files: false,
+        }
+    }
+
+    /// No `GITHUB_OUTPUT` / `GITHUB_STEP_SUMMARY` files: the runner variables alone.
+    pub fn without_runner_files(mut self) -> Self {
+        self.files = false;
+        self
+    }
+
+    /// More arguments after the verb.
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
     }
 
     /// An action input, passed the runner's way: `INPUT_<NAME>` upper-cased, hyphens kept.
@@ -332,13 +360,12 @@ impl Action {
         Some(self.cwd.join(rel))
     }
 
-    /// Runs the binary with a fresh `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`.
+    /// Runs the binary, on GitHub and GitLab with a fresh `GITHUB_OUTPUT` and
+    /// `GITHUB_STEP_SUMMARY` (on GitLab to show that nothing is written there).
     pub fn run(self) -> Run {
         let files = tempfile::tempdir().unwrap();
         let output = files.path().join("github_output");
         let summary = files.path().join("step_summary");
-        std::fs::write(&output, "").unwrap();
-        std::fs::write(&summary, "").unwrap();
         let mut cmd = Command::new(bin());
         cmd.current_dir(&self.cwd).args(&self.args).env_clear();
         for keep in ["PATH", "HOME"] {
@@ -346,8 +373,12 @@ impl Action {
                 cmd.env(keep, v);
             }
         }
-        cmd.env("GITHUB_OUTPUT", &output)
-            .env("GITHUB_STEP_SUMMARY", &summary);
+        if self.files {
+            std::fs::write(&output, "").unwrap();
+            std::fs::write(&summary, "").unwrap();
+            cmd.env("GITHUB_OUTPUT", &output)
+                .env("GITHUB_STEP_SUMMARY", &summary);
+        }
         if let Some((name, payload)) = &self.event {
             let path = files.path().join("event.json");
             std::fs::write(&path, serde_json::to_vec(payload).unwrap()).unwrap();
@@ -358,7 +389,11 @@ impl Action {
             cmd.env(k, v);
         }
         let out = cmd.output().expect("binary runs");
-        let output_file = std::fs::read_to_string(&output).unwrap();
+        let read = |path: &Path| match self.files {
+            true => std::fs::read_to_string(path).unwrap(),
+            false => String::new(),
+        };
+        let output_file = read(&output);
         let report = self
             .report_path()
             .and_then(|p| std::fs::read_to_string(p).ok());
@@ -374,7 +409,7 @@ impl Action {
             outputs,
             output_file,
             report,
-            summary: std::fs::read_to_string(&summary).unwrap(),
+            summary: read(&summary),
             workdir: self.cwd,
         }
     }
