@@ -6,6 +6,7 @@ pub mod gitlab_fake;
 pub mod http;
 pub mod notify;
 pub mod peers;
+pub mod snapshot;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
