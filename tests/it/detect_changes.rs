@@ -690,13 +690,8 @@ fn not_a_repository_is_bad_input() {
 #[test]
 fn local_json_output() {
     let (repo, base, _) = repo_with_feature();
-    let out = std::process::Command::new(common::bin())
-        .current_dir(repo.path())
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITLAB_CI")
-        .env_remove("CI_PIPELINE_SOURCE")
-        .args([
-            "detect-changes",
+    let out = Action::local("detect-changes", repo.path())
+        .args(&[
             "--output",
             "json",
             "--filters",
@@ -704,10 +699,9 @@ fn local_json_output() {
             "--base",
             &base,
         ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    out.expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["changes"], json!(["src"]));
     assert_eq!(doc["filters"][0]["count"], 3);
     assert_eq!(doc["files"].as_array().unwrap().len(), 6);

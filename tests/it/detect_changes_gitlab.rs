@@ -20,10 +20,6 @@ fn repo() -> (TestRepo, String, String) {
 
 const FILTERS: &str = "web: 'web/**'\napi-service: 'api/**'\n";
 
-fn dotenv(repo: &TestRepo) -> String {
-    std::fs::read_to_string(repo.path().join("shipgate.env")).expect("dotenv report written")
-}
-
 #[test]
 fn merge_request_pipeline_uses_diff_base_sha() {
     let (repo, base, head) = repo();
@@ -37,7 +33,7 @@ fn merge_request_pipeline_uses_diff_base_sha() {
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
-        dotenv(&repo),
+        run.report(),
         "SHIPGATE_web=true\nSHIPGATE_web_count=2\nSHIPGATE_api_service=false\nSHIPGATE_api_service_count=0\nSHIPGATE_changes=[\"web\"]\nSHIPGATE_matrix={\"filter\":[\"web\"]}\n"
     );
     let json: serde_json::Value = serde_json::from_str(
@@ -75,9 +71,10 @@ fn branch_pipeline_uses_before_sha() {
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
-        dotenv(&repo).contains("SHIPGATE_web_files=web/index.ts,web/new.ts\n"),
+        run.report()
+            .contains("SHIPGATE_web_files=web/index.ts,web/new.ts\n"),
         "{}",
-        dotenv(&repo)
+        run.report()
     );
 }
 
@@ -93,7 +90,7 @@ fn new_branch_compares_with_merge_base_not_always_true() {
         .env("CI_DEFAULT_BRANCH", "main")
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let env = dotenv(&repo);
+    let env = run.report();
     assert!(
         env.contains("SHIPGATE_web=true\n") && env.contains("SHIPGATE_api_service=false\n"),
         "{env}"
@@ -112,9 +109,9 @@ fn compare_to_like_rules_changes() {
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
-        dotenv(&repo).starts_with("CHG_web=true\nCHG_web_count=2\n"),
+        run.report().starts_with("CHG_web=true\nCHG_web_count=2\n"),
         "{}",
-        dotenv(&repo)
+        run.report()
     );
 }
 
@@ -153,7 +150,7 @@ fn many_filters_fit_dotenv_limits_and_json_has_all() {
         .run();
     assert_eq!(run.code, 0);
     assert_eq!(
-        dotenv(&repo).lines().count(),
+        run.report().lines().count(),
         20,
         "GitLab's default dotenv limit is 20 variables"
     );

@@ -573,7 +573,7 @@ fn user_values_in_messages_are_quoted_short_and_on_one_line() {
 #[test]
 fn a_huge_invalid_glob_is_quoted_short() {
     let (repo, base) = small_repo();
-    repo.write("g.yml", &format!("a: \"{}[\"\n", "x".repeat(100_000)));
+    repo.write("g.yml", format!("a: \"{}[\"\n", "x".repeat(100_000)));
     let run = Action::github("detect-changes", repo.path())
         .input("filters", "g.yml")
         .input("base", &base)

@@ -156,7 +156,7 @@ fn model_edit(edit: impl Fn(&str) -> String) -> (TestRepo, String) {
         .write("etl/parking/ml_parking_predictions/job.py", "1")
         .write("etl/housing/rent/job.py", "1");
     let base = repo.commit("base");
-    repo.write(".shipgate.yml", &edit(MODEL));
+    repo.write(".shipgate.yml", edit(MODEL));
     repo.commit("model edit");
     (repo, base)
 }

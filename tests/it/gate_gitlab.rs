@@ -36,10 +36,6 @@ fn approve(dir: &Path, name: &str, user: &str) -> Run {
     job(dir, "gitlab-approve", name, user).run()
 }
 
-fn dotenv(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("shipgate-gate.env")).unwrap_or_default()
-}
-
 #[test]
 fn a_tech_lead_and_a_product_owner_pass_the_gate() {
     let dir = tempfile::tempdir().unwrap();
@@ -54,9 +50,9 @@ fn a_tech_lead_and_a_product_owner_pass_the_gate() {
     let gate = job(dir.path(), "gitlab-jobs", "gate", "alice").run();
     assert_eq!(gate.code, 0, "{}{}", gate.stdout, gate.stderr);
     assert!(
-        dotenv(dir.path()).contains("SHIPGATE_approval_status=approved"),
+        gate.report().contains("SHIPGATE_approval_status=approved"),
         "{}",
-        dotenv(dir.path())
+        gate.report()
     );
     assert!(
         gate.stdout.contains("`tech-leads`: alice; `product`: dave"),
@@ -72,7 +68,7 @@ fn someone_in_both_groups_fills_one_place_only() {
     assert_eq!(approve(dir.path(), "approve-product", "carol").code, 0);
     let gate = job(dir.path(), "gitlab-jobs", "gate", "carol").run();
     assert_eq!(gate.code, 3, "{}", gate.stdout);
-    assert!(dotenv(dir.path()).contains("SHIPGATE_approval_status=blocked"));
+    assert!(gate.report().contains("SHIPGATE_approval_status=blocked"));
     assert!(
         gate.stdout
             .contains("already approved (each person counts once)"),
@@ -224,9 +220,9 @@ fn a_gate_with_no_approvers_passes_on_its_time_rules() {
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
-        dotenv(dir.path()).contains("SHIPGATE_approval_status=approved"),
+        run.report().contains("SHIPGATE_approval_status=approved"),
         "{}",
-        dotenv(dir.path())
+        run.report()
     );
 }
 
@@ -255,8 +251,8 @@ fn a_dry_run_approve_job_writes_no_record() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(!dir.path().join("shipgate-approvals").exists());
     assert!(
-        dotenv(dir.path()).contains("SHIPGATE_approval_status=dry-run"),
+        run.report().contains("SHIPGATE_approval_status=dry-run"),
         "{}",
-        dotenv(dir.path())
+        run.report()
     );
 }

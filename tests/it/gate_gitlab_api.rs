@@ -300,10 +300,6 @@ fn artifact(dir: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
-fn dotenv(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("shipgate-gate.env")).unwrap_or_default()
-}
-
 fn logins(doc: &Value) -> Vec<String> {
     doc["approvers"]
         .as_array()
@@ -364,7 +360,7 @@ fn a_group_lead_and_product_approve_through_issue_notes() {
         .as_str()
         .unwrap()
         .contains(&format!("/-/issues/{n}#note_")));
-    let env = dotenv(dir.path());
+    let env = run.report();
     assert!(env.contains(&format!("SHIPGATE_issue_number={n}")), "{env}");
     assert!(env.contains("SHIPGATE_approval_status=approved"), "{env}");
     assert_eq!(fake.issue(n).0, "closed");
@@ -600,7 +596,9 @@ fn request_then_a_comment_webhook_pipeline_evaluates_plays_the_deploy_and_verify
     let doc = artifact(dir.path());
     assert_eq!(doc["approval-status"], "pending");
     let n = doc["issue-number"].as_u64().unwrap();
-    assert!(dotenv(dir.path()).contains(&format!("SHIPGATE_issue_number={n}")));
+    assert!(request
+        .report()
+        .contains(&format!("SHIPGATE_issue_number={n}")));
 
     // A note arrives; the webhook starts a trigger pipeline with the note event.
     let note = fake.note(n, "alice", "approve");
@@ -716,7 +714,7 @@ fn a_dry_run_needs_no_token_on_gitlab() {
         .input("approvers", "alice,group/leads")
         .run();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let dotenv = std::fs::read_to_string(dir.path().join("shipgate-gate.env")).unwrap_or_default();
+    let dotenv = run.report();
     assert!(
         dotenv.contains("SHIPGATE_approval_status=dry-run"),
         "{dotenv}"

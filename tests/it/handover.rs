@@ -14,10 +14,9 @@ use crate::support as common;
 use crate::support::github_fake;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
-use common::{bin, Action, Run, TestRepo};
+use common::{Action, Run, TestRepo};
 use github_fake::GithubFake;
 use serde_json::{json, Value};
 use wiremock::matchers::method;
@@ -87,12 +86,9 @@ async fn notify_gitlab(dir: &Path, server: &MockServer, inputs: &[(&str, &str)])
 
 /// `KEY=value` lines of a dotenv report.
 fn dotenv(path: &Path) -> Vec<(String, String)> {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    common::parse_dotenv(
+        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
 }
 
 fn dotenv_get(entries: &[(String, String)], key: &str) -> String {
@@ -168,8 +164,7 @@ async fn the_gates_dotenv_approvers_go_into_notify_on_gitlab() {
     assert_eq!(job("gitlab-approve", "approve-2", "carol").run().code, 0);
     let gate = job("gitlab-jobs", "gate", "alice").run();
     assert_eq!(gate.code, 0, "gate: {}{}", gate.stdout, gate.stderr);
-    let report = dotenv(&dir.path().join("shipgate-gate.env"));
-    let approvers = dotenv_get(&report, "SHIPGATE_approvers");
+    let approvers = gate.get("SHIPGATE_approvers").to_string();
     assert!(approvers.contains("\"login\":\"alice\""), "{approvers}");
 
     // `needs: [gate]` makes SHIPGATE_approvers a variable of the notify job.
@@ -218,21 +213,13 @@ const CHANGED: [&str; 2] = ["ml_parking_predictions", "rent_roll"];
 
 /// `shipgate plan --env staging --format json [--changes FILE]` in `dir`: the names.
 fn planned(dir: &Path, changes: Option<&Path>) -> Vec<String> {
-    let mut cmd = Command::new(bin());
-    cmd.current_dir(dir)
-        .env_clear()
-        .args(["plan", "--env", "staging", "--format", "json"]);
+    let mut plan = Action::local("plan", dir).args(&["--env", "staging", "--format", "json"]);
     if let Some(file) = changes {
-        cmd.arg("--changes").arg(file);
+        plan = plan.args(&["--changes", file.to_str().unwrap()]);
     }
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "plan: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = plan.run();
+    out.expect_code(0);
+    let plan: Value = serde_json::from_str(&out.stdout).unwrap();
     let mut names: Vec<String> = plan["components"]
         .as_array()
         .unwrap()
@@ -273,19 +260,10 @@ fn detect_changes_json_narrows_plan_on_every_platform() {
     assert_eq!(planned(repo.path(), Some(&file)), CHANGED);
 
     // A terminal: `shipgate detect-changes --output json > changes.json`.
-    let out = Command::new(bin())
-        .current_dir(repo.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .args(["detect-changes", "--base", &base, "--output", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Action::local("detect-changes", repo.path())
+        .args(&["--base", &base, "--output", "json"])
+        .run();
+    out.expect_code(0);
     let file = work.path().join("changes.json");
     std::fs::write(&file, &out.stdout).unwrap();
     assert_eq!(planned(repo.path(), Some(&file)), CHANGED);
@@ -357,18 +335,10 @@ async fn plans_components_go_into_notify() {
     assert_eq!(got, prod);
 
     // GitLab: the dotenv report's SHIPGATE_COMPONENTS (comma-separated).
-    let out = Command::new(bin())
-        .current_dir(repo.path())
-        .env_clear()
-        .args(["plan", "--env", "prod", "--format", "dotenv"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Action::local("plan", repo.path())
+        .args(&["--env", "prod", "--format", "dotenv"])
+        .run();
+    out.expect_code(0);
     let file = dir.path().join("plan.env");
     std::fs::write(&file, &out.stdout).unwrap();
     let components = dotenv_get(&dotenv(&file), "SHIPGATE_COMPONENTS");

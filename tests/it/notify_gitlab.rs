@@ -32,7 +32,7 @@ async fn the_sticky_note_is_created_then_updated_and_its_id_is_a_dotenv_output()
         .await
         .unwrap();
     assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
-    let dotenv = std::fs::read_to_string(work.path().join("shipgate-notify.env")).unwrap();
+    let dotenv = first.report();
     let id = fake
         .state()
         .comments

@@ -442,12 +442,9 @@ async fn dry_run_renders_every_payload_redacted_and_sends_nothing() {
     check_secrets(&run, &[], &f.server);
 
     // Locally, --output json gives the payloads as data.
-    let out = std::process::Command::new(common::bin())
-        .current_dir(dir.path())
-        .env_clear()
+    let out = common::Action::local("notify", dir.path())
         .env("SHIPGATE_NOW", notify_support::NOW)
-        .args([
-            "notify",
+        .args(&[
             "--dry-run",
             "--output",
             "json",
@@ -456,17 +453,16 @@ async fn dry_run_renders_every_payload_redacted_and_sends_nothing() {
             "--targets",
             "teams",
         ])
-        .args(["--teams-webhook-url", &teams_url(&f.server)])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .args(&["--teams-webhook-url", &teams_url(&f.server)])
+        .run();
+    assert_eq!(out.code, 0);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["dry_run"], true);
     assert_eq!(
         doc["payloads"]["teams"]["attachments"][0]["content"]["type"],
         "AdaptiveCard"
     );
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(TEAMS_SIG));
+    out.stderr_lacks(TEAMS_SIG);
 }
 
 #[tokio::test(flavor = "multi_thread")]

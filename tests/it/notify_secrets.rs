@@ -8,7 +8,7 @@ use crate::support::notify as notify_support;
 
 use std::path::Path;
 
-use common::{bin, Run};
+use common::{Action, Run};
 use notify_support::github;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -222,20 +222,14 @@ async fn a_secret_echoed_past_the_cut_is_never_shown_in_part() {
 
 /// Runs notify locally with `args`; returns the exit code and stderr.
 fn local(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-    let mut cmd = std::process::Command::new(bin());
-    cmd.current_dir(dir)
-        .env_clear()
+    let mut action = Action::local("notify", dir)
         .env("SHIPGATE_NOW", "2026-11-22T12:00:00Z")
-        .arg("notify")
         .args(args);
     for (k, v) in env {
-        cmd.env(k, v);
+        action = action.env(k, v);
     }
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = action.run();
+    (out.code, out.stderr)
 }
 
 #[test]

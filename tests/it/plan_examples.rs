@@ -4,7 +4,7 @@
 //! switch a department off, hotfix the stable tier).
 //!
 //! A snapshot that differs fails with a diff. After a deliberate change, review the new
-//! output and rewrite the snapshots with `SHIPGATE_BLESS=1 cargo test --test it plan_examples`.
+//! output and accept new snapshots with `INSTA_UPDATE=always cargo test --test it plan_examples`.
 
 use crate::support::peers;
 
@@ -26,36 +26,15 @@ fn example(name: &str) -> PathBuf {
     root().join("examples").join(name)
 }
 
-/// Compares `actual` with the snapshot `name`, or writes it under SHIPGATE_BLESS=1.
+/// Compares `actual` with the snapshot `<example>/<file>.snap` under
+/// tests/fixtures/config/plans/ (see `crate::support::snapshot`).
 fn snapshot(name: &str, actual: &str) {
-    let path = root().join("tests/fixtures/config/plans").join(name);
-    if std::env::var_os("SHIPGATE_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot {}: review the output and run with SHIPGATE_BLESS=1\n{actual}",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let mut diff = String::new();
-        let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-        for i in 0..e.len().max(a.len()) {
-            match (e.get(i), a.get(i)) {
-                (Some(x), Some(y)) if x == y => {}
-                (x, y) => diff.push_str(&format!(
-                    "line {}:\n  - {}\n  + {}\n",
-                    i + 1,
-                    x.unwrap_or(&""),
-                    y.unwrap_or(&"")
-                )),
-            }
-        }
-        panic!("{} differs from the plan:\n{diff}", path.display());
-    }
+    let (example, file) = name.split_once('/').unwrap();
+    crate::shipgate_snapshot!(
+        &format!("tests/fixtures/config/plans/{example}"),
+        file,
+        actual
+    );
 }
 
 /// Plans every environment of an example in full and tier by tier, against snapshots.

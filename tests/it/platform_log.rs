@@ -154,19 +154,14 @@ fn the_job_summary_printed_to_the_log_cannot_hold_a_command() {
     // Without GITHUB_STEP_SUMMARY and GITHUB_OUTPUT the summary and the outputs (file
     // names among them) are printed to the log instead.
     let repo = hostile_repo();
-    let out = Command::new(bin())
-        .current_dir(repo.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GITHUB_ACTIONS", "true")
-        .env("INPUT_FILTERS", "all: ['*']")
-        .env("INPUT_BASE", "HEAD~1")
-        .env("INPUT_LIST-FILES", "csv")
-        .arg("detect-changes")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let out = Action::github("detect-changes", repo.path())
+        .without_runner_files()
+        .input("filters", "all: ['*']")
+        .input("base", "HEAD~1")
+        .input("list-files", "csv")
+        .run();
+    let stdout = out.stdout;
+    assert_eq!(out.code, 0, "{stdout}");
     assert!(stdout.contains("all_files="), "{stdout}");
     assert_only_our_commands(
         &stdout,
@@ -249,16 +244,13 @@ async fn an_api_error_body_stays_inside_one_warning() {
     assert!(!run.stdout.contains('\r'), "{:?}", run.stdout);
 
     // Locally: the same, on stderr.
-    let out = Command::new(bin())
-        .current_dir(dir.path())
-        .env_clear()
+    let out = Action::local("notify", dir.path())
         .env("SHIPGATE_NOW", "2026-11-22T12:00:00Z")
-        .args(["notify", "--status", "success", "--targets", "webhook"])
-        .args(["--webhook-url", &hook])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+        .args(&["--status", "success", "--targets", "webhook"])
+        .args(&["--webhook-url", &hook])
+        .run();
+    let stderr = out.stderr;
+    assert_eq!(out.code, 0, "{stderr}");
     assert_one_line_warning(&stderr, "warning: notify: webhook: failed");
     assert!(!stderr.contains(['\u{1b}', '\r']), "{stderr:?}");
 }
@@ -392,16 +384,11 @@ fn file_names_with_newlines_stay_on_one_line_everywhere() {
         gitlab.stdout
     );
     one_line(&gitlab.stdout);
-    let local = Command::new(bin())
-        .current_dir(repo.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .args(["detect-changes", "--base", "HEAD~1", "--filters"])
-        .arg("all: ['*']")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&local.stderr).into_owned();
-    assert_eq!(local.status.code(), Some(0), "{stderr}");
+    let local = Action::local("detect-changes", repo.path())
+        .args(&["--base", "HEAD~1", "--filters", "all: ['*']"])
+        .run();
+    let stderr = local.stderr;
+    assert_eq!(local.code, 0, "{stderr}");
     assert!(stderr.contains("nl\\n::error::pwned"), "{stderr}");
     one_line(&stderr);
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");

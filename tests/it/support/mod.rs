@@ -6,6 +6,7 @@ pub mod gitlab_fake;
 pub mod http;
 pub mod notify;
 pub mod peers;
+pub mod snapshot;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,10 @@ pub struct TestRepo {
 impl TestRepo {
     /// An empty repository on branch `main`.
     pub fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("shipgate-test-")
+            .tempdir()
+            .expect("tempdir");
         let repo = TestRepo { dir };
         repo.git(&["init", "-q", "-b", "main"]);
         repo.git(&["config", "user.email", "dev@example.com"]);
@@ -38,11 +42,18 @@ impl TestRepo {
     }
 
     /// Writes a file (creating folders).
-    pub fn write(&self, path: &str, content: &str) -> &Self {
+    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) -> &Self {
         let full = self.path().join(path);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, content).unwrap();
+        std::fs::write(&full, content).unwrap_or_else(|e| panic!("write {}: {e}", full.display()));
         self
+    }
+
+    /// Copies a file of this project into the repository at the same relative path.
+    pub fn copy_from_project(&self, rel: &str) -> &Self {
+        let text =
+            std::fs::read(peers::root().join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"));
+        self.write(rel, text)
     }
 
     /// Deletes a file.
@@ -132,10 +143,14 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
-    /// Parsed `$GITHUB_OUTPUT` (name → value), in file order.
+    /// The step's outputs as its platform carries them (name → value, in file order):
+    /// `$GITHUB_OUTPUT` on GitHub, the dotenv report on GitLab.
     pub outputs: Vec<(String, String)>,
     /// Raw `$GITHUB_OUTPUT` text.
     pub output_file: String,
+    /// Raw text of the GitLab dotenv report in the working directory after the run (the
+    /// `dotenv` input, else the verb's default file); none on GitHub or when there is none.
+    pub report: Option<String>,
     pub summary: String,
     pub workdir: PathBuf,
 }
@@ -157,6 +172,85 @@ impl Run {
     pub fn map(&self) -> BTreeMap<String, String> {
         self.outputs.iter().cloned().collect()
     }
+
+    /// The GitLab dotenv report; panics (showing both streams) when the run wrote none.
+    pub fn report(&self) -> &str {
+        self.report
+            .as_deref()
+            .unwrap_or_else(|| panic!("no dotenv report written\n{}", self.dump()))
+    }
+
+    /// Both streams, labelled, for assertion messages.
+    pub fn dump(&self) -> String {
+        format!(
+            "--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.stdout, self.stderr
+        )
+    }
+
+    /// Panics (showing both streams) unless the run exited with `code`.
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code\n{}", self.dump());
+        self
+    }
+
+    /// Panics (showing both streams) unless stdout contains `needle`.
+    pub fn stdout_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "expected stdout to contain {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Panics (showing both streams) if stdout contains `needle`.
+    pub fn stdout_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(needle),
+            "expected stdout not to contain {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Panics (showing both streams) unless stderr contains `needle`.
+    pub fn stderr_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "expected stderr to contain {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+
+    /// Panics (showing both streams) if stderr contains `needle`.
+    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(needle),
+            "expected stderr not to contain {needle:?}\n{}",
+            self.dump()
+        );
+        self
+    }
+}
+
+/// Where a GitLab job of `verb` writes its dotenv report, relative to the working directory.
+fn default_report(verb: &str) -> Option<&'static str> {
+    match verb {
+        "detect-changes" => Some("shipgate.env"),
+        "gate" => Some("shipgate-gate.env"),
+        "notify" => Some("shipgate-notify.env"),
+        _ => None,
+    }
+}
+
+/// Parses a dotenv report (`NAME=value` lines, as GitLab reads `artifacts:reports:dotenv`).
+pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Builds a runner-style invocation of the binary.
@@ -165,6 +259,8 @@ pub struct Action {
     env: Vec<(String, String)>,
     event: Option<(String, serde_json::Value)>,
     cwd: PathBuf,
+    /// Hand the binary fresh `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files.
+    files: bool,
 }
 
 pub fn bin() -> &'static str {
@@ -179,6 +275,7 @@ impl Action {
             env: vec![("GITHUB_ACTIONS".into(), "true".into())],
             event: None,
             cwd: cwd.to_path_buf(),
+            files: true,
         }
     }
 
@@ -189,7 +286,32 @@ impl Action {
             env: vec![("GITLAB_CI".into(), "true".into())],
             event: None,
             cwd: cwd.to_path_buf(),
+            files: true,
         }
+    }
+
+    /// `shipgate <verb>` in `cwd`, as a terminal runs it: no runner variables, no output
+    /// files (only PATH and HOME are kept).
+    pub fn local(verb: &str, cwd: &Path) -> Self {
+        Action {
+            args: vec![verb.to_string()],
+            env: vec![],
+            event: None,
+            cwd: cwd.to_path_buf(),
+            files: false,
+        }
+    }
+
+    /// No `GITHUB_OUTPUT` / `GITHUB_STEP_SUMMARY` files: the runner variables alone.
+    pub fn without_runner_files(mut self) -> Self {
+        self.files = false;
+        self
+    }
+
+    /// More arguments after the verb.
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
     }
 
     /// An action input, passed the runner's way: `INPUT_<NAME>` upper-cased, hyphens kept.
@@ -217,13 +339,34 @@ impl Action {
         self
     }
 
-    /// Runs the binary with a fresh `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`.
+    fn on_gitlab(&self) -> bool {
+        self.env
+            .iter()
+            .any(|(k, v)| k == "GITLAB_CI" && v == "true")
+    }
+
+    /// The GitLab dotenv report this run writes: the last `dotenv` input, else the verb's
+    /// default; none on GitHub.
+    fn report_path(&self) -> Option<PathBuf> {
+        if !self.on_gitlab() {
+            return None;
+        }
+        let chosen = self
+            .env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "INPUT_DOTENV")
+            .map(|(_, v)| v.as_str());
+        let rel = chosen.or_else(|| default_report(self.args.first()?))?;
+        Some(self.cwd.join(rel))
+    }
+
+    /// Runs the binary, on GitHub and GitLab with a fresh `GITHUB_OUTPUT` and
+    /// `GITHUB_STEP_SUMMARY` (on GitLab to show that nothing is written there).
     pub fn run(self) -> Run {
         let files = tempfile::tempdir().unwrap();
         let output = files.path().join("github_output");
         let summary = files.path().join("step_summary");
-        std::fs::write(&output, "").unwrap();
-        std::fs::write(&summary, "").unwrap();
         let mut cmd = Command::new(bin());
         cmd.current_dir(&self.cwd).args(&self.args).env_clear();
         for keep in ["PATH", "HOME"] {
@@ -231,8 +374,12 @@ impl Action {
                 cmd.env(keep, v);
             }
         }
-        cmd.env("GITHUB_OUTPUT", &output)
-            .env("GITHUB_STEP_SUMMARY", &summary);
+        if self.files {
+            std::fs::write(&output, "").unwrap();
+            std::fs::write(&summary, "").unwrap();
+            cmd.env("GITHUB_OUTPUT", &output)
+                .env("GITHUB_STEP_SUMMARY", &summary);
+        }
         if let Some((name, payload)) = &self.event {
             let path = files.path().join("event.json");
             std::fs::write(&path, serde_json::to_vec(payload).unwrap()).unwrap();
@@ -243,14 +390,27 @@ impl Action {
             cmd.env(k, v);
         }
         let out = cmd.output().expect("binary runs");
-        let output_file = std::fs::read_to_string(&output).unwrap();
+        let read = |path: &Path| match self.files {
+            true => std::fs::read_to_string(path).unwrap(),
+            false => String::new(),
+        };
+        let output_file = read(&output);
+        let report = self
+            .report_path()
+            .and_then(|p| std::fs::read_to_string(p).ok());
+        let outputs = if self.on_gitlab() {
+            parse_dotenv(report.as_deref().unwrap_or_default())
+        } else {
+            parse_github_output(&output_file)
+        };
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            outputs: parse_github_output(&output_file),
+            outputs,
             output_file,
-            summary: std::fs::read_to_string(&summary).unwrap(),
+            report,
+            summary: read(&summary),
             workdir: self.cwd,
         }
     }

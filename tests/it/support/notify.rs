@@ -94,32 +94,18 @@ pub fn assert_no_secrets(run: &Run, bodies: &[String], secrets: &[&str]) {
     }
 }
 
-/// Compares `value` with `tests/snapshots/notify/<name>.json` (pretty JSON), or with
-/// `<name>.md` when it is a string (Markdown, kept readable). Set
-/// `SHIPGATE_UPDATE_SNAPSHOTS=1` to (re)write it; a missing snapshot is written and fails.
+/// Compares `value` with the snapshot `tests/snapshots/notify/<name>.json.snap` (pretty
+/// JSON), or `<name>.md.snap` when it is a string (Markdown, kept readable). The inputs are
+/// pinned, so SHAs and times are part of the check. See [`crate::support::snapshot`].
 pub fn snapshot(name: &str, value: &Value) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/notify");
-    let (path, text) = match value {
-        Value::String(s) => (dir.join(format!("{name}.md")), s.clone()),
+    let (file, text) = match value {
+        Value::String(s) => (format!("{name}.md"), s.clone()),
         other => (
-            dir.join(format!("{name}.json")),
+            format!("{name}.json"),
             serde_json::to_string_pretty(other).unwrap() + "\n",
         ),
     };
-    let update = std::env::var("SHIPGATE_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
-    match std::fs::read_to_string(&path) {
-        Ok(old) if !update => assert!(
-            old == text,
-            "payload {name} differs from {}; review and re-run with SHIPGATE_UPDATE_SNAPSHOTS=1\n--- new:\n{text}",
-            path.display()
-        ),
-        Ok(_) => std::fs::write(&path, text).unwrap(),
-        Err(_) => {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &text).unwrap();
-            assert!(update, "snapshot {} was missing and is now written: review it", path.display());
-        }
-    }
+    crate::shipgate_snapshot!("tests/snapshots/notify", &file, &text);
 }
 
 // ----------------------------------------------------------------------------- Slack

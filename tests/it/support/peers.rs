@@ -191,63 +191,8 @@ pub fn run(cmd: &mut Command, limit: Duration) -> Outcome {
     }
 }
 
-/// A throwaway git repository on branch `main`, deleted when dropped.
-pub struct Repo {
-    dir: tempfile::TempDir,
-}
-
-impl Repo {
-    /// `git init -b main` with a test identity and no signing.
-    pub fn new() -> Self {
-        let repo = Repo {
-            dir: tempfile::Builder::new()
-                .prefix("shipgate-e2e-")
-                .tempdir()
-                .expect("temp dir"),
-        };
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo.git(&["config", "user.email", "test@example.com"]);
-        repo.git(&["config", "user.name", "shipgate test"]);
-        repo.git(&["config", "commit.gpgsign", "false"]);
-        repo
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Writes a file (creating folders).
-    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> &Self {
-        let path = self.path().join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).expect("create folders");
-        }
-        fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-        self
-    }
-
-    /// Copies a file of this project into the repository at the same relative path.
-    pub fn copy_from_project(&self, rel: &str) -> &Self {
-        let text = fs::read(root().join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"));
-        self.write(rel, text)
-    }
-
-    /// `git add -A && git commit`, returning the new HEAD SHA.
-    pub fn commit(&self, message: &str) -> String {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-        self.git(&["rev-parse", "HEAD"])
-    }
-
-    /// Runs git in the repository; panics on failure; returns trimmed stdout.
-    pub fn git(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new("git");
-        clean_env(&mut cmd).args(args).current_dir(self.path());
-        let out = run(&mut cmd, Duration::from_secs(60));
-        out.assert_success();
-        out.stdout.trim().to_string()
-    }
-}
+/// The peers' tests build their repositories with the one [`TestRepo`](super::TestRepo).
+pub use super::TestRepo as Repo;
 
 /// Parses one YAML document into JSON values (the shape the schemas and tests reason about).
 pub fn yaml(text: &str, what: &str) -> serde_json::Value {
