@@ -15,7 +15,7 @@ use super::spec::{Mode, Spec};
 use super::time::{add, format_duration, until, Clock};
 use super::Finish;
 use crate::error::Failure;
-use crate::forge::github_gate::RateLimited;
+use crate::http::RateLimited;
 use crate::platform::{Platform, Report};
 
 /// The longest pause between polls while nothing changes.

@@ -25,8 +25,8 @@ use super::time::Clock;
 use super::Finish;
 use crate::config::schema::Exclusion;
 use crate::error::Failure;
-use crate::forge::gitlab::{Auth, GitLab};
-use crate::forge::gitlab_gate::{GlIssue, GlNote, GlSession, Noteable, Probe};
+use crate::forge::auth;
+use crate::forge::gitlab::{Auth, GitLab, GlIssue, GlNote, GlSession, Noteable, Probe};
 use crate::platform::Platform;
 
 fn api(e: anyhow::Error) -> Failure {
@@ -499,12 +499,10 @@ impl Forge for GitlabForge<'_> {
     }
 }
 
-/// The token: the `secret` input, else `GITLAB_TOKEN`.
-pub fn token(spec: &Spec, p: &Platform) -> Option<String> {
-    spec.secret
-        .clone()
-        .or_else(|| p.env.get("GITLAB_TOKEN").map(str::to_string))
-        .filter(|t| !t.is_empty())
+/// The credentials: the `secret` input, else `GITLAB_TOKEN` (the gate writes issues and
+/// notes, which `CI_JOB_TOKEN` cannot).
+pub fn token(spec: &Spec, p: &mut Platform) -> Option<Auth> {
+    auth::gitlab(spec.secret.as_deref(), false, p)
 }
 
 /// Runs the gate on GitLab with a token.
@@ -512,9 +510,8 @@ pub async fn run(
     spec: &Spec,
     p: &mut Platform,
     clock: &Clock,
-    token: String,
+    token: Auth,
 ) -> Result<Finish, Failure> {
-    p.add_secret(&token);
     p.gitlab.dotenv = Some(PathBuf::from("shipgate-gate.env"));
     p.gitlab.dotenv_prefix = "SHIPGATE_".into();
     p.gitlab.json = Some(PathBuf::from("shipgate-gate.json"));
@@ -534,7 +531,7 @@ pub async fn run(
             "no project: CI_PROJECT_ID is not set",
         ));
     }
-    let gl = GitLab::new(&api_url, Auth::Token(token));
+    let gl = GitLab::new(&api_url, token);
     let s = gl.session(&project).map_err(api)?;
     p.group("Approvers and rules");
     let prepared = async {
