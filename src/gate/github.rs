@@ -21,6 +21,7 @@ use crate::error::Failure;
 use crate::forge::auth::{self, AppInputs};
 use crate::forge::github::{Conditional, GitHub, Issue, IssueComment, Session};
 use crate::http::RateLimited;
+use crate::ledger;
 use crate::platform::Platform;
 
 /// Issues scanned (×100) when looking for an earlier request of the same run.
@@ -258,7 +259,7 @@ async fn expand(
     raw.resolve(groups, excluded)
 }
 
-/// The `after` rule's state from GitHub deployments of the commit.
+/// Where the commit stands in the `after` environment (its deployment records).
 async fn soak_state(
     s: &Session<'_>,
     clock: &Clock,
@@ -266,34 +267,11 @@ async fn soak_state(
     env: &str,
     sha: &str,
 ) -> Result<Soak, Failure> {
-    let short: String = sha.chars().take(7).collect();
-    let deployments = limited(clock, async || s.deployments(repo, env, sha).await)
-        .await
-        .map_err(api)?;
-    let Some(latest) = deployments.first() else {
-        return Ok(Soak::Missing(format!(
-            "commit {short} was never deployed to `{env}`"
-        )));
-    };
-    let statuses = limited(clock, async || s.deployment_statuses(repo, latest.id).await)
-        .await
-        .map_err(api)?;
-    match statuses.first().map(|st| st.state.as_str()) {
-        Some("success") | Some("inactive") => {
-            match statuses.iter().find(|st| st.state == "success") {
-                Some(ok) => Ok(Soak::Since(parse_ts(&ok.created_at, "deployment status")?)),
-                None => Ok(Soak::Missing(format!(
-                    "the deployment of {short} to `{env}` never succeeded"
-                ))),
-            }
-        }
-        Some(state) => Ok(Soak::Missing(format!(
-            "the latest deployment of {short} to `{env}` is {state}"
-        ))),
-        None => Ok(Soak::Missing(format!(
-            "the deployment of {short} to `{env}` has no status yet"
-        ))),
-    }
+    limited(clock, async || {
+        ledger::github::soak(s, repo, env, sha).await
+    })
+    .await
+    .map_err(api)
 }
 
 /// GitHub's side of the modes: the request is an issue; polling reads the last page of its
@@ -350,9 +328,12 @@ impl Forge for GithubForge<'_> {
         "issue"
     }
 
-    async fn find(&mut self, marker: &str) -> Result<Option<Request>, Failure> {
+    async fn find(&mut self, markers: &[String]) -> Result<Option<Request>, Failure> {
+        let markers: Vec<&str> = markers.iter().map(String::as_str).collect();
         let found = limited(self.clock, async || {
-            self.s.find_issue(&self.repo, marker, SEARCH_PAGES).await
+            self.s
+                .find_issue_any(&self.repo, &markers, SEARCH_PAGES)
+                .await
         })
         .await
         .map_err(api)?;

@@ -6,6 +6,7 @@ use anyhow::{anyhow, Result};
 use super::sticky::{self, Notes};
 use super::Sent;
 use crate::forge::github::{CommitStatus, DeploymentStatusBody, Session};
+use crate::ledger::{self, github::Target};
 
 /// A pull request's comments, for [`sticky::upsert`].
 struct Comments<'a> {
@@ -117,28 +118,20 @@ pub async fn deployment_status(
     environment: Option<&str>,
     status: &DeploymentStatusBody,
 ) -> Result<Sent> {
-    let (id, created) = match id {
-        Some(id) => (id, false),
-        None => {
-            let sha = sha.ok_or_else(|| {
+    let target = match id {
+        Some(id) => Target::Id(id),
+        None => Target::Of {
+            sha: sha.ok_or_else(|| {
                 anyhow!("no commit to find the deployment of (give sha or deployment-id)")
-            })?;
-            let env = environment.ok_or_else(|| {
+            })?,
+            environment: environment.ok_or_else(|| {
                 anyhow!(
                     "no environment to find the deployment in (give environment or deployment-id)"
                 )
-            })?;
-            match s.find_deployment(repo, sha, env).await? {
-                Some(id) => (id, false),
-                None => (
-                    s.create_deployment(repo, sha, env, &status.description)
-                        .await?,
-                    true,
-                ),
-            }
-        }
+            })?,
+        },
     };
-    s.create_deployment_status(repo, id, status).await?;
+    let (id, created) = ledger::github::record_status(s, repo, target, status).await?;
     let what = if created {
         format!("created deployment {id} with status {}", status.state)
     } else {
