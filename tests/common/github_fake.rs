@@ -11,10 +11,12 @@
 //! installation token and answers 401 to anything else, an expired token included.
 #![allow(dead_code)]
 
+#[path = "fake_http.rs"]
+mod fake_http;
+pub use fake_http::Fault;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -55,17 +57,6 @@ impl Logged {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
-}
-
-/// A fault answered instead of the real thing.
-#[derive(Debug, Clone)]
-pub struct Fault {
-    pub method: String,
-    pub path_contains: String,
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-    pub times: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -217,8 +208,8 @@ impl GithubFake {
 
     /// A fake whose clock starts at `start` (RFC 3339) and runs `scale` times real speed.
     pub fn start_at(repo: &str, start: Option<&str>, scale: f64) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let listener = fake_http::Listener::bind();
+        let url = listener.url.clone();
         let state = Arc::new(Mutex::new(State {
             repo: repo.to_string(),
             next_id: 1000,
@@ -233,12 +224,7 @@ impl GithubFake {
         };
         let fake = GithubFake { url, state, clock };
         let server = fake.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let server = server.clone();
-                std::thread::spawn(move || server.serve(stream));
-            }
-        });
+        listener.serve(move |req| server.answer(req));
         fake
     }
 
@@ -391,17 +377,14 @@ impl GithubFake {
         body: &str,
         times: usize,
     ) {
-        self.lock().faults.push(Fault {
-            method: method.into(),
-            path_contains: path_contains.into(),
+        self.lock().faults.push(Fault::new(
+            method,
+            path_contains,
             status,
-            headers: headers
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect(),
-            body: body.into(),
+            headers,
+            body,
             times,
-        });
+        ));
     }
 
     pub fn log(&self) -> Vec<Logged> {
@@ -470,47 +453,20 @@ impl GithubFake {
         }
     }
 
-    fn serve(&self, stream: TcpStream) {
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        if reader.read_line(&mut line).is_err() || line.is_empty() {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or_default().to_string();
-        let target = parts.next().unwrap_or_default().to_string();
-        let mut headers = HashMap::new();
-        let mut header_list = Vec::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
-                header_list.push((k.clone(), v.clone()));
-                headers.insert(k, v);
-            }
-        }
-        let len: usize = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; len];
-        let _ = reader.read_exact(&mut body);
-        let raw_body = String::from_utf8_lossy(&body).into_owned();
-        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        let raw_query = query.to_string();
-        let query: HashMap<String, String> = query
+    /// Routes one request, logs it, and adds the rate-limit headers.
+    fn answer(&self, req: &fake_http::Request) -> fake_http::Response {
+        let headers: HashMap<String, String> = req.headers.iter().cloned().collect();
+        let body: Value = serde_json::from_str(&req.body).unwrap_or(Value::Null);
+        let (path, raw_query) = (req.path(), req.query());
+        let query: HashMap<String, String> = raw_query
             .split('&')
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k.to_string(), v.replace("%20", " ")))
             .collect();
         let if_none_match = headers.get("if-none-match").cloned();
         let auth = headers.get("authorization").cloned();
-        let (status, extra, text) = self.route(
-            &method,
+        let (status, mut extra, text) = self.route(
+            &req.method,
             path,
             &query,
             &body,
@@ -519,40 +475,31 @@ impl GithubFake {
         );
         let mut s = self.lock();
         s.log.push(Logged {
-            method: method.clone(),
-            path: target.clone(),
+            method: req.method.clone(),
+            path: req.target.clone(),
             status,
             conditional: if_none_match.is_some(),
-            query: raw_query,
-            body: raw_body,
-            headers: header_list,
+            query: raw_query.to_string(),
+            body: req.body.clone(),
+            headers: req.headers.clone(),
         });
         let used = s.log.iter().filter(|l| l.counted()).count();
         drop(s);
         let reset = jiff::Timestamp::now().as_second() + 3600;
-        let mut out = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\nx-ratelimit-limit: 5000\r\nx-ratelimit-remaining: {}\r\nx-ratelimit-reset: {reset}\r\n",
-            text.len(),
-            5000usize.saturating_sub(used)
-        );
-        for (k, v) in extra {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        out.push_str(&text);
-        let mut stream = stream;
-        let _ = stream.write_all(out.as_bytes());
-        let _ = stream.flush();
+        let mut out = vec![
+            ("x-ratelimit-limit".to_string(), "5000".to_string()),
+            (
+                "x-ratelimit-remaining".to_string(),
+                5000usize.saturating_sub(used).to_string(),
+            ),
+            ("x-ratelimit-reset".to_string(), reset.to_string()),
+        ];
+        out.append(&mut extra);
+        (status, out, text)
     }
 
     fn fault(&self, method: &str, path: &str) -> Option<Fault> {
-        let mut s = self.lock();
-        let f = s
-            .faults
-            .iter_mut()
-            .find(|f| f.times > 0 && f.method == method && path.contains(&f.path_contains))?;
-        f.times -= 1;
-        Some(f.clone())
+        fake_http::take_fault(&mut self.lock().faults, method, path)
     }
 
     fn route(

@@ -10,10 +10,13 @@
 //! Point the binary at it with `CI_API_V4_URL=<fake.url>/api/v4`.
 #![allow(dead_code)]
 
+#[path = "fake_http.rs"]
+mod fake_http;
+use fake_http::reason;
+pub use fake_http::Fault;
+
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -65,20 +68,6 @@ impl Logged {
 }
 
 /// A fault answered instead of the real thing.
-#[derive(Debug, Clone)]
-pub struct Fault {
-    /// `"*"` matches any method.
-    pub method: String,
-    /// Matched against the raw path (no query).
-    pub path_contains: String,
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-    pub times: usize,
-    /// A throttle: `Retry-After` seconds, `RateLimit-Reset` computed when answered.
-    retry_after: Option<u64>,
-}
-
 #[derive(Debug, Clone)]
 struct User {
     id: u64,
@@ -373,27 +362,6 @@ fn parse_pairs(q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    }
-}
-
 type Resp = (u16, Vec<(String, String)>, String);
 
 fn msg(status: u16, message: &str) -> Resp {
@@ -483,8 +451,8 @@ impl GitlabFake {
 
     /// A fake whose clock starts at `start` (RFC 3339) and runs `scale` times real speed.
     pub fn start_at(start: Option<&str>, scale: f64) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let listener = fake_http::Listener::bind();
+        let url = listener.url.clone();
         let mut st = State {
             token: TOKEN.into(),
             token_user: TOKEN_USER.into(),
@@ -504,12 +472,7 @@ impl GitlabFake {
         };
         let fake = GitlabFake { url, state, clock };
         let server = fake.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let server = server.clone();
-                std::thread::spawn(move || server.serve(stream));
-            }
-        });
+        listener.serve(move |req| server.answer(req));
         fake
     }
 
@@ -874,18 +837,14 @@ impl GitlabFake {
         body: &str,
         times: usize,
     ) {
-        self.lock().faults.push(Fault {
-            method: method.into(),
-            path_contains: path_contains.into(),
+        self.lock().faults.push(Fault::new(
+            method,
+            path_contains,
             status,
-            headers: headers
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect(),
-            body: body.into(),
+            headers,
+            body,
             times,
-            retry_after: None,
-        });
+        ));
     }
 
     /// GitLab's own throttle (Rack::Attack) `times` times: 429, text/plain `Retry later`,
@@ -1025,33 +984,12 @@ impl GitlabFake {
 
     // --- the server ---
 
-    fn serve(&self, stream: TcpStream) {
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        if reader.read_line(&mut line).is_err() || line.is_empty() {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or_default().to_string();
-        let target = parts.next().unwrap_or_default().to_string();
-        let mut headers = HashMap::new();
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-            }
-        }
-        let len: usize = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut raw = vec![0; len];
-        let _ = reader.read_exact(&mut raw);
-        let raw = String::from_utf8_lossy(&raw).into_owned();
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    /// Parses what the skeleton read, routes it and logs it.
+    fn answer(&self, r: &fake_http::Request) -> fake_http::Response {
+        let method = r.method.clone();
+        let headers: HashMap<String, String> = r.headers.iter().cloned().collect();
+        let raw = r.body.clone();
+        let (path, query) = (r.path(), r.query());
         let form_body = headers
             .get("content-type")
             .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
@@ -1084,25 +1022,7 @@ impl GitlabFake {
             auth: auth.into(),
             body: raw,
         });
-        let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-        if !extra
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        {
-            out.push_str("Content-Type: application/json\r\n");
-        }
-        out.push_str(&format!(
-            "Content-Length: {}\r\nConnection: close\r\n",
-            text.len()
-        ));
-        for (k, v) in extra {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        out.push_str(&text);
-        let mut stream = stream;
-        let _ = stream.write_all(out.as_bytes());
-        let _ = stream.flush();
+        (status, extra, text)
     }
 
     /// Faults, auth, routing, then ETag / If-None-Match on every 200 GET.
@@ -1110,13 +1030,7 @@ impl GitlabFake {
         let now_t = self.clock.now();
         let now = stamp(now_t);
         let mut s = self.lock();
-        let fault = s.faults.iter_mut().find(|f| {
-            f.times > 0
-                && (f.method == "*" || f.method == req.method)
-                && req.path.contains(&f.path_contains)
-        });
-        if let Some(f) = fault {
-            f.times -= 1;
+        if let Some(f) = fake_http::take_fault(&mut s.faults, &req.method, &req.path) {
             let mut headers = f.headers.clone();
             if let Some(secs) = f.retry_after {
                 let reset = now_t + jiff::SignedDuration::from_secs(secs as i64);
