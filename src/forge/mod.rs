@@ -22,6 +22,8 @@ pub mod gitlab;
 
 use reqwest::{Response, StatusCode};
 
+use crate::http;
+
 /// What a failed call's status probably means for the token, e.g. "the token is invalid or
 /// expired"; `None` when there is nothing to add. Given the status and the body.
 pub type Hint = fn(StatusCode, &str) -> Option<&'static str>;
@@ -76,6 +78,67 @@ pub fn no_hint(_: StatusCode, _: &str) -> Option<&'static str> {
     None
 }
 
+/// Passes a success (or 304) through; turns a rate limit ([`crate::http::is_rate_limited`])
+/// into [`crate::http::RateLimited`] (so a waiting loop can back off instead of failing)
+/// and any other error status into an [`ApiError`] naming `what` and, from `hint`, what the
+/// token probably lacks. The one check of both forges' clients.
+pub(crate) async fn check(
+    forge: &'static str,
+    resp: Response,
+    what: &str,
+    hint: impl FnOnce(StatusCode, &str) -> Option<&'static str>,
+) -> anyhow::Result<Response> {
+    let status = resp.status();
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        return Ok(resp);
+    }
+    let retry_after = header(&resp, "retry-after").and_then(|v| http::parse_retry_after(&v));
+    let body = resp.text().await.unwrap_or_default();
+    if http::is_rate_limited(status, &body) {
+        return Err(http::RateLimited::new(forge, status, what, &body, retry_after).into());
+    }
+    let hint = hint(status, &body);
+    Err(ApiError::with_hint(forge, status, what, &body, hint).into())
+}
+
+/// A request with an optional `If-None-Match` and JSON body.
+pub(crate) fn prepare(
+    mut req: reqwest::RequestBuilder,
+    etag: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> reqwest::RequestBuilder {
+    if let Some(tag) = etag {
+        req = req.header("If-None-Match", tag);
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    req
+}
+
+/// The `rel` URL (`next`, `last`) of a `Link` header (GitHub and GitLab both send them).
+pub fn link(headers: &reqwest::header::HeaderMap, rel: &str) -> Option<String> {
+    let link = headers.get("link")?.to_str().ok()?;
+    let want = format!("rel=\"{rel}\"");
+    link.split(',').find_map(|part| {
+        let mut pieces = part.split(';');
+        let url = pieces.next()?.trim();
+        let found = pieces.any(|p| p.trim() == want);
+        (found && url.starts_with('<') && url.ends_with('>'))
+            .then(|| url[1..url.len() - 1].to_string())
+    })
+}
+
+/// The `rel="next"` URL of a `Link` header.
+pub fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    link(headers, "next")
+}
+
+/// The `rel="last"` URL of a `Link` header.
+pub fn last_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    link(headers, "last")
+}
+
 /// A response header, trimmed.
 pub(crate) fn header(resp: &Response, name: &str) -> Option<String> {
     resp.headers()
@@ -121,5 +184,18 @@ mod tests {
             e.to_string(),
             "GitHub API answered 404 Not Found reading issue #3: Not Found (check the token)"
         );
+    }
+
+    #[test]
+    fn next_and_last_links_are_found() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "link",
+            "<https://api/x?page=2>; rel=\"next\", <https://api/x?page=4>; rel=\"last\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(last_link(&h).as_deref(), Some("https://api/x?page=4"));
+        assert_eq!(next_link(&h).as_deref(), Some("https://api/x?page=2"));
     }
 }

@@ -2,6 +2,9 @@
 //! fresh token per request) · check (one [`ApiError`] with the body and a permission hint;
 //! rate limits become [`RateLimited`]) · paginate (`Link: rel="next"`) · conditional GET
 //! (`If-None-Match`, 304 costs no primary rate limit).
+//!
+//! [`ApiError`]: crate::forge::ApiError
+//! [`RateLimited`]: crate::http::RateLimited
 
 use anyhow::{anyhow, Context};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -9,8 +12,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::GitHub;
-use crate::forge::{header, ApiError, Hint};
-use crate::http::{self, RateLimited};
+use crate::forge::{header, prepare, Hint};
+pub use crate::forge::{last_link, next_link};
+use crate::http;
 
 /// Pages read at most when listing (100 items each).
 pub const MAX_PAGES: usize = 50;
@@ -81,16 +85,7 @@ pub(crate) fn request(
 /// waiting loop can back off instead of failing) and any other error status into an
 /// [`ApiError`] naming `what` and, from `hint`, what the token probably lacks.
 pub(crate) async fn check(resp: Response, what: &str, hint: Hint) -> anyhow::Result<Response> {
-    let status = resp.status();
-    if status.is_success() || status == StatusCode::NOT_MODIFIED {
-        return Ok(resp);
-    }
-    let retry_after = header(&resp, "retry-after").and_then(|v| http::parse_retry_after(&v));
-    let body = resp.text().await.unwrap_or_default();
-    if http::is_rate_limited(status, &body) {
-        return Err(RateLimited::new("GitHub", status, what, &body, retry_after).into());
-    }
-    Err(ApiError::new("GitHub", status, what, &body, hint).into())
+    crate::forge::check("GitHub", resp, what, hint).await
 }
 
 /// The JSON of an answer.
@@ -105,29 +100,6 @@ fn quota(resp: &Response) -> Quota {
         remaining: header(resp, "x-ratelimit-remaining").and_then(|v| v.parse().ok()),
         reset: header(resp, "x-ratelimit-reset").and_then(|v| v.parse().ok()),
     }
-}
-
-/// The `rel` URL (`next`, `last`) of a `Link` header (GitHub and GitLab both send them).
-pub fn link(headers: &reqwest::header::HeaderMap, rel: &str) -> Option<String> {
-    let link = headers.get("link")?.to_str().ok()?;
-    let want = format!("rel=\"{rel}\"");
-    link.split(',').find_map(|part| {
-        let mut pieces = part.split(';');
-        let url = pieces.next()?.trim();
-        let found = pieces.any(|p| p.trim() == want);
-        (found && url.starts_with('<') && url.ends_with('>'))
-            .then(|| url[1..url.len() - 1].to_string())
-    })
-}
-
-/// The `rel="next"` URL of a `Link` header.
-pub fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    link(headers, "next")
-}
-
-/// The `rel="last"` URL of a `Link` header.
-pub fn last_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    link(headers, "last")
 }
 
 impl Session<'_> {
@@ -158,14 +130,11 @@ impl Session<'_> {
             .await
             .with_context(|| what.to_string())?;
         http::send(&self.gh.policy, || {
-            let mut req = request(&self.client, method.clone(), url, &token);
-            if let Some(tag) = etag {
-                req = req.header("If-None-Match", tag);
-            }
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            req
+            prepare(
+                request(&self.client, method.clone(), url, &token),
+                etag,
+                body,
+            )
         })
         .await
         .with_context(|| what.to_string())
@@ -251,6 +220,21 @@ impl Session<'_> {
         Ok((all, etag, url))
     }
 
+    /// A listing whose first (checked) page is `resp`, with the rest of its pages.
+    pub(crate) async fn rest<T: DeserializeOwned>(
+        &self,
+        resp: Response,
+        what: &str,
+        hint: Hint,
+    ) -> anyhow::Result<Vec<T>> {
+        let page = Self::read_page::<T>(resp, what).await?;
+        let mut items = page.items;
+        if let Some(next) = page.next {
+            items.extend(self.get_all::<T>(next, what, hint).await?);
+        }
+        Ok(items)
+    }
+
     /// Every item of a listing (at most [`MAX_PAGES`] pages).
     pub(crate) async fn get_all<T: DeserializeOwned>(
         &self,
@@ -294,23 +278,5 @@ impl Session<'_> {
             last,
             quota: q,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_and_last_links_are_found() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert(
-            "link",
-            "<https://api/x?page=2>; rel=\"next\", <https://api/x?page=4>; rel=\"last\""
-                .parse()
-                .unwrap(),
-        );
-        assert_eq!(last_link(&h).as_deref(), Some("https://api/x?page=4"));
-        assert_eq!(next_link(&h).as_deref(), Some("https://api/x?page=2"));
     }
 }

@@ -19,11 +19,7 @@ impl Session<'_> {
             return Ok(None);
         }
         let resp = client::check(resp, &what, hint).await?;
-        let page = Session::read_page::<User>(resp, &what).await?;
-        let mut users = page.items;
-        if let Some(next) = page.next {
-            users.extend(self.get_all::<User>(next, &what, hint).await?);
-        }
+        let users: Vec<User> = self.rest(resp, &what, hint).await?;
         Ok(Some(users.into_iter().map(|u| u.login).collect()))
     }
 
@@ -53,11 +49,7 @@ impl Session<'_> {
             return Ok(None);
         }
         let resp = client::check(resp, &what, hint).await?;
-        let page = Session::read_page::<Team>(resp, &what).await?;
-        let mut teams = page.items;
-        if let Some(next) = page.next {
-            teams.extend(self.get_all::<Team>(next, &what, hint).await?);
-        }
+        let teams: Vec<Team> = self.rest(resp, &what, hint).await?;
         Ok(Some(teams.into_iter().map(|t| t.slug).collect()))
     }
 }

@@ -2,6 +2,9 @@
 //! (one [`ApiError`] with the body and a permission hint; rate limits become
 //! [`RateLimited`]) · paginate (`Link: rel="next"`, which GitLab sends for offset
 //! pagination) · conditional GET (`If-None-Match`).
+//!
+//! [`ApiError`]: crate::forge::ApiError
+//! [`RateLimited`]: crate::http::RateLimited
 
 use anyhow::{anyhow, Context};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -9,9 +12,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{project_segment, Auth, GitLab};
-use crate::forge::github::next_link;
-use crate::forge::{header, ApiError};
-use crate::http::{self, RateLimited};
+use crate::forge::{next_link, prepare};
+use crate::http;
 
 /// Pages read at most when listing (100 items each).
 pub const MAX_PAGES: usize = 50;
@@ -81,14 +83,7 @@ impl GlSession<'_> {
         what: &str,
     ) -> anyhow::Result<Response> {
         http::send(&self.gl.policy, || {
-            let mut req = self.request(method.clone(), url);
-            if let Some(tag) = etag {
-                req = req.header("If-None-Match", tag);
-            }
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            req
+            prepare(self.request(method.clone(), url), etag, body)
         })
         .await
         .with_context(|| what.to_string())
@@ -97,17 +92,7 @@ impl GlSession<'_> {
     /// Passes a success (or 304) through; a rate limit becomes [`RateLimited`], any other
     /// error status an [`ApiError`].
     pub(crate) async fn check(&self, resp: Response, what: &str) -> anyhow::Result<Response> {
-        let status = resp.status();
-        if status.is_success() || status == StatusCode::NOT_MODIFIED {
-            return Ok(resp);
-        }
-        let retry_after = header(&resp, "retry-after").and_then(|v| http::parse_retry_after(&v));
-        let body = resp.text().await.unwrap_or_default();
-        if http::is_rate_limited(status, &body) {
-            return Err(RateLimited::new("GitLab", status, what, &body, retry_after).into());
-        }
-        let hint = self.gl.hint(status);
-        Err(ApiError::with_hint("GitLab", status, what, &body, hint).into())
+        crate::forge::check("GitLab", resp, what, |status, _| self.gl.hint(status)).await
     }
 
     /// Sends and checks one call.
