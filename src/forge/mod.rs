@@ -73,11 +73,6 @@ impl ApiError {
     }
 }
 
-/// No hint.
-pub fn no_hint(_: StatusCode, _: &str) -> Option<&'static str> {
-    None
-}
-
 /// Passes a success (or 304) through; turns a rate limit ([`crate::http::is_rate_limited`])
 /// into [`crate::http::RateLimited`] (so a waiting loop can back off instead of failing)
 /// and any other error status into an [`ApiError`] naming `what` and, from `hint`, what the

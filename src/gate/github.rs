@@ -331,9 +331,7 @@ impl Forge for GithubForge<'_> {
     async fn find(&mut self, markers: &[String]) -> Result<Option<Request>, Failure> {
         let markers: Vec<&str> = markers.iter().map(String::as_str).collect();
         let found = limited(self.clock, async || {
-            self.s
-                .find_issue_any(&self.repo, &markers, SEARCH_PAGES)
-                .await
+            self.s.find_issue(&self.repo, &markers, SEARCH_PAGES).await
         })
         .await
         .map_err(api)?;

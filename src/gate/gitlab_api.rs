@@ -328,11 +328,7 @@ impl Forge for GitlabForge<'_> {
             return Ok(found.filter(|r| r.open));
         }
         let markers: Vec<&str> = markers.iter().map(String::as_str).collect();
-        let found = self
-            .s
-            .find_issue_any(&self.key, &markers)
-            .await
-            .map_err(api)?;
+        let found = self.s.find_issue(&self.key, &markers).await.map_err(api)?;
         found.as_ref().map(|i| self.request(i)).transpose()
     }
 

@@ -218,19 +218,9 @@ impl Session<'_> {
             .map(drop)
     }
 
-    /// The first issue (open or closed, newest first, up to `pages` × 100 issues) whose
-    /// body contains `marker`.
+    /// The first issue (open or closed, newest first, up to `pages` × 100 issues, one
+    /// request per page) whose body contains any of `markers`.
     pub async fn find_issue(
-        &self,
-        repo: &str,
-        marker: &str,
-        pages: usize,
-    ) -> anyhow::Result<Option<Issue>> {
-        self.find_issue_any(repo, &[marker], pages).await
-    }
-
-    /// The first issue (as [`Session::find_issue`]) whose body contains any of `markers`.
-    pub async fn find_issue_any(
         &self,
         repo: &str,
         markers: &[&str],

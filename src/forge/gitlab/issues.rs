@@ -39,13 +39,9 @@ impl GlSession<'_> {
         .await
     }
 
-    /// The newest issue whose description contains `marker`, searching for `text`.
-    pub async fn find_issue(&self, text: &str, marker: &str) -> anyhow::Result<Option<GlIssue>> {
-        self.find_issue_any(text, &[marker]).await
-    }
-
-    /// The newest issue whose description contains any of `markers`, searching for `text`.
-    pub async fn find_issue_any(
+    /// The newest issue whose description contains any of `markers`, searching for `text`
+    /// (one request: the first 100 matches).
+    pub async fn find_issue(
         &self,
         text: &str,
         markers: &[&str],
