@@ -28,6 +28,44 @@ pub fn excerpt(body: &str) -> &str {
     &body[..cut]
 }
 
+/// The API refused because of a rate limit and the retry policy gave up (or the answer
+/// carried no usable hint). `wait` is the server's hint, when it gave one. Every forge
+/// client returns this for [`is_rate_limited`] answers, so a waiting loop can back off
+/// instead of failing.
+#[derive(Debug, thiserror::Error)]
+#[error("{forge} rate limit: {message}")]
+pub struct RateLimited {
+    /// `GitHub` or `GitLab`.
+    pub forge: &'static str,
+    pub wait: Option<Duration>,
+    pub message: String,
+}
+
+impl RateLimited {
+    pub fn new(
+        forge: &'static str,
+        status: StatusCode,
+        what: &str,
+        body: &str,
+        wait: Option<Duration>,
+    ) -> Self {
+        RateLimited {
+            forge,
+            wait,
+            message: format!("{status} {what}: {}", excerpt(body)),
+        }
+    }
+}
+
+/// The rate-limit rule for an answer the retry policy handed back: 429, or a 403 whose body
+/// speaks of a rate limit (GitHub's secondary rate limits answer a bare 403 "You have
+/// exceeded a secondary rate limit", sometimes without `Retry-After`; GitHub asks to wait at
+/// least a minute, then longer).
+pub fn is_rate_limited(status: StatusCode, body: &str) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || (status == StatusCode::FORBIDDEN && body.to_ascii_lowercase().contains("rate limit"))
+}
+
 /// Limits of the retry loop.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -192,5 +230,17 @@ mod tests {
         assert_eq!(reset_wait("100", 90), Some(Duration::from_secs(11)));
         assert_eq!(reset_wait("50", 90), Some(Duration::from_secs(1)));
         assert_eq!(reset_wait("18446744073709551615", 0), Some(MAX_SERVER_WAIT));
+    }
+
+    #[test]
+    fn secondary_rate_limits_are_rate_limits() {
+        let body = r#"{"message":"You have exceeded a secondary rate limit."}"#;
+        assert!(is_rate_limited(StatusCode::FORBIDDEN, body));
+        assert!(is_rate_limited(StatusCode::TOO_MANY_REQUESTS, ""));
+        assert!(!is_rate_limited(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible"
+        ));
+        assert!(!is_rate_limited(StatusCode::NOT_FOUND, "rate limit"));
     }
 }

@@ -15,6 +15,7 @@ pub mod gate;
 pub mod git;
 pub mod glob;
 pub mod http;
+pub mod ledger;
 pub mod model;
 pub mod notify;
 pub mod plan;

@@ -29,14 +29,9 @@ pub struct Row {
     pub detail: String,
 }
 
-/// Where the earlier environment stands for the `after` rule.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Soak {
-    /// The commit's latest deployment there succeeded at this instant.
-    Since(Timestamp),
-    /// It was never deployed there successfully, or the latest deployment failed.
-    Missing(String),
-}
+/// Where the earlier environment stands for the `after` rule (read from the deployment
+/// records by [`crate::ledger`]).
+pub use crate::ledger::Soak;
 
 /// Everything the time rules need.
 #[derive(Debug, Clone, Default)]

@@ -15,7 +15,8 @@ use super::spec::{Mode, Spec};
 use super::time::{add, format_duration, until, Clock};
 use super::Finish;
 use crate::error::Failure;
-use crate::forge::github_gate::RateLimited;
+use crate::http::RateLimited;
+use crate::ledger;
 use crate::platform::{Platform, Report};
 
 /// The longest pause between polls while nothing changes.
@@ -61,7 +62,7 @@ pub trait Forge {
     /// What a request is called in messages ("issue").
     fn noun(&self) -> &'static str;
     /// This run's earlier request, by the marker in its description.
-    async fn find(&mut self, marker: &str) -> Result<Option<Request>, Failure>;
+    async fn find(&mut self, markers: &[String]) -> Result<Option<Request>, Failure>;
     /// Opens a request; `approvers` are assigned or mentioned where the platform allows.
     async fn open(
         &mut self,
@@ -144,32 +145,33 @@ pub struct Record {
     pub inputs: serde_json::Map<String, Value>,
 }
 
-const RECORD_START: &str = "<!-- shipgate-gate ";
-const RECORD_END: &str = " -->";
+/// The start of the record marker the gate wrote before the one marker format of
+/// [`crate::ledger`] (`<!-- shipgate-gate {json} -->`): still read, so requests opened by
+/// an earlier version are found on a re-run.
+pub const LEGACY_RECORD_START: &str = "<!-- shipgate-gate ";
 
 impl Record {
-    /// The hidden HTML comment (no `>` inside, so it cannot end early).
+    /// The hidden HTML comment `<!-- shipgate:gate:<key> {json} -->` (no `>` inside, so it
+    /// cannot end early).
     pub fn to_marker(&self) -> String {
-        let json = serde_json::to_string(self)
-            .unwrap_or_default()
-            .replace('>', "\\u003e");
-        format!("{RECORD_START}{json}{RECORD_END}")
+        ledger::with_record("gate", &self.key, self)
     }
 
-    /// The record in an issue body, if any: the last marker, which the gate always writes
-    /// after any user text (`issue-body`, `skip-reason`) that could imitate one.
+    /// The record in an issue body, if any: the last marker (new or old format), which the
+    /// gate always writes after any user text (`issue-body`, `skip-reason`) that could
+    /// imitate one.
     pub fn from_body(body: &str) -> Option<Record> {
-        let start = body.rfind(RECORD_START)? + RECORD_START.len();
-        let end = body[start..].find(RECORD_END)? + start;
-        serde_json::from_str(&body[start..end]).ok()
+        ledger::last_record(body, "gate", Some(LEGACY_RECORD_START))
     }
 
-    /// The exact text a re-run looks for.
+    /// The exact text a re-run looks for (the marker this version writes).
     pub fn key_marker(key: &str) -> String {
-        let json_key = serde_json::to_string(key)
-            .unwrap_or_default()
-            .replace('>', "\\u003e");
-        format!("{RECORD_START}{{\"key\":{json_key},")
+        Self::key_markers(key).swap_remove(0)
+    }
+
+    /// The texts a re-run looks for: this version's marker, then the old format's.
+    pub fn key_markers(key: &str) -> Vec<String> {
+        ledger::record_prefixes("gate", key, "key", key, Some(LEGACY_RECORD_START))
     }
 }
 
@@ -297,8 +299,8 @@ impl Gate<'_> {
     ) -> Result<(Request, Timestamp), Failure> {
         let record = self.record();
         if self.run.rerun {
-            let marker = Record::key_marker(&record.key);
-            if let Some(found) = forge.find(&marker).await? {
+            let markers = Record::key_markers(&record.key);
+            if let Some(found) = forge.find(&markers).await? {
                 p.info(&format!("Found this run's request: {}", found.url));
                 if found.open {
                     let at = found.created_at;
@@ -1088,5 +1090,25 @@ mod tests {
         let spoofed = format!("{}\n{body}", fake.to_marker());
         assert_eq!(Record::from_body(&spoofed), Some(r.clone()));
         assert!(body.contains(&Record::key_marker(&r.key)));
+    }
+
+    #[test]
+    fn a_record_in_the_old_marker_format_is_still_read_and_found() {
+        let r = Record {
+            key: "o/r#1/job/step/prod".into(),
+            sha: "abc".into(),
+            git_ref: "refs/heads/main".into(),
+            run_id: "1".into(),
+            environment: None,
+            inputs: serde_json::Map::new(),
+        };
+        let json = serde_json::to_string(&r).unwrap();
+        let old = format!("Approve?\n\n<!-- shipgate-gate {json} -->");
+        assert_eq!(Record::from_body(&old), Some(r.clone()));
+        let markers = Record::key_markers(&r.key);
+        assert!(markers.iter().any(|m| old.contains(m)), "{markers:?}");
+        assert!(r
+            .to_marker()
+            .starts_with("<!-- shipgate:gate:o/r_1/job/step/prod {"));
     }
 }

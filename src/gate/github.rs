@@ -5,7 +5,6 @@
 //! a minute while nothing changes and drops back when something does.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -19,9 +18,10 @@ use super::time::Clock;
 use super::Finish;
 use crate::config::schema::Exclusion;
 use crate::error::Failure;
-use crate::forge::github::GitHub;
-use crate::forge::github_app::{self, App, AppTokens, TokenSource};
-use crate::forge::github_gate::{Conditional, Issue, IssueComment, RateLimited, Session};
+use crate::forge::auth::{self, AppInputs};
+use crate::forge::github::{Conditional, GitHub, Issue, IssueComment, Session};
+use crate::http::RateLimited;
+use crate::ledger;
 use crate::platform::Platform;
 
 /// Issues scanned (×100) when looking for an earlier request of the same run.
@@ -259,7 +259,7 @@ async fn expand(
     raw.resolve(groups, excluded)
 }
 
-/// The `after` rule's state from GitHub deployments of the commit.
+/// Where the commit stands in the `after` environment (its deployment records).
 async fn soak_state(
     s: &Session<'_>,
     clock: &Clock,
@@ -267,34 +267,11 @@ async fn soak_state(
     env: &str,
     sha: &str,
 ) -> Result<Soak, Failure> {
-    let short: String = sha.chars().take(7).collect();
-    let deployments = limited(clock, async || s.deployments(repo, env, sha).await)
-        .await
-        .map_err(api)?;
-    let Some(latest) = deployments.first() else {
-        return Ok(Soak::Missing(format!(
-            "commit {short} was never deployed to `{env}`"
-        )));
-    };
-    let statuses = limited(clock, async || s.deployment_statuses(repo, latest.id).await)
-        .await
-        .map_err(api)?;
-    match statuses.first().map(|st| st.state.as_str()) {
-        Some("success") | Some("inactive") => {
-            match statuses.iter().find(|st| st.state == "success") {
-                Some(ok) => Ok(Soak::Since(parse_ts(&ok.created_at, "deployment status")?)),
-                None => Ok(Soak::Missing(format!(
-                    "the deployment of {short} to `{env}` never succeeded"
-                ))),
-            }
-        }
-        Some(state) => Ok(Soak::Missing(format!(
-            "the latest deployment of {short} to `{env}` is {state}"
-        ))),
-        None => Ok(Soak::Missing(format!(
-            "the deployment of {short} to `{env}` has no status yet"
-        ))),
-    }
+    limited(clock, async || {
+        ledger::github::soak(s, repo, env, sha).await
+    })
+    .await
+    .map_err(api)
 }
 
 /// GitHub's side of the modes: the request is an issue; polling reads the last page of its
@@ -351,9 +328,10 @@ impl Forge for GithubForge<'_> {
         "issue"
     }
 
-    async fn find(&mut self, marker: &str) -> Result<Option<Request>, Failure> {
+    async fn find(&mut self, markers: &[String]) -> Result<Option<Request>, Failure> {
+        let markers: Vec<&str> = markers.iter().map(String::as_str).collect();
         let found = limited(self.clock, async || {
-            self.s.find_issue(&self.repo, marker, SEARCH_PAGES).await
+            self.s.find_issue(&self.repo, &markers, SEARCH_PAGES).await
         })
         .await
         .map_err(api)?;
@@ -542,48 +520,21 @@ pub async fn run(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish,
             "no repository: GITHUB_REPOSITORY is not set",
         ));
     }
-    let auth = match &spec.app {
-        Some((id, key, installation)) => {
-            for part in github_app::secret_parts(key) {
-                p.add_secret(&part);
-            }
-            // The token reaches only the repositories this gate uses.
-            let owner = repo.split('/').next().unwrap_or_default();
-            let mut names: Vec<String> = [repo.as_str(), ctx.repo.as_str()]
-                .iter()
-                .filter_map(|r| r.split_once('/'))
-                .filter(|(o, _)| o.eq_ignore_ascii_case(owner))
-                .map(|(_, n)| n.to_string())
-                .collect();
-            names.dedup();
-            let app = App::from_inputs(id, key, installation.as_deref())?.repositories(names);
-            let tokens = AppTokens::new(app, &ctx.api_url, &repo, clock.clone()).map_err(api)?;
-            let source = TokenSource::App(Arc::new(tokens));
-            // A wrong App ID, key or installation fails here, before anything is written.
-            source
-                .token()
-                .await
-                .map_err(|e| api(e.context("minting a GitHub App installation token")))?;
-            for t in source.take_minted() {
-                p.add_secret(&t);
-            }
-            source
-        }
-        None => {
-            let token = spec
-                .secret
-                .clone()
-                .or_else(|| p.env.get("GITHUB_TOKEN").map(str::to_string))
-                .ok_or_else(|| {
-                    Failure::input(
-                        "secret",
-                        "a token is needed (e.g. secret: ${{ github.token }} with issues: write), or app-id and app-private-key",
-                    )
-                })?;
-            p.add_secret(&token);
-            TokenSource::Fixed(token)
-        }
-    };
+    let app = spec.app.as_ref().map(|(id, key, installation)| AppInputs {
+        id,
+        key,
+        installation: installation.as_deref(),
+    });
+    // An App's token reaches only the repositories this gate uses.
+    let repos = [repo.as_str(), ctx.repo.as_str()];
+    let auth = auth::github(spec.secret.as_deref(), app, &repos, &ctx.api_url, p, clock)
+        .await?
+        .ok_or_else(|| {
+            Failure::input(
+                "secret",
+                "a token is needed (e.g. secret: ${{ github.token }} with issues: write), or app-id and app-private-key",
+            )
+        })?;
     let gh = GitHub::with_auth(&ctx.api_url, auth);
     let s = gh.session().map_err(api)?;
     p.group("Approvers and rules");
@@ -665,7 +616,7 @@ fn run_info(ctx: &Ctx, repo: &str, name: &str) -> RunInfo {
 }
 
 /// When the quota is nearly spent, the pause until it resets.
-fn quota_pause(q: crate::forge::github_gate::Quota, clock: &Clock) -> Option<Duration> {
+fn quota_pause(q: crate::forge::github::Quota, clock: &Clock) -> Option<Duration> {
     let (Some(remaining), Some(reset)) = (q.remaining, q.reset) else {
         return None;
     };

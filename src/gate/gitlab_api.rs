@@ -25,8 +25,8 @@ use super::time::Clock;
 use super::Finish;
 use crate::config::schema::Exclusion;
 use crate::error::Failure;
-use crate::forge::gitlab::{Auth, GitLab};
-use crate::forge::gitlab_gate::{GlIssue, GlNote, GlSession, Noteable, Probe};
+use crate::forge::auth;
+use crate::forge::gitlab::{Auth, GitLab, GlIssue, GlNote, GlSession, Noteable, Probe};
 use crate::platform::Platform;
 
 fn api(e: anyhow::Error) -> Failure {
@@ -223,32 +223,24 @@ async fn expand(
     raw.resolve(groups, excluded)
 }
 
-/// The `after` rule's state from the environment's deployments of the commit.
+/// Where the commit stands in the `after` environment (its deployment records).
 async fn soak_state(s: &GlSession<'_>, env: &str, sha: &str) -> Result<Soak, Failure> {
-    let short: String = sha.chars().take(8).collect();
-    let deployments = s.deployments(env).await.map_err(api)?;
-    let Some(latest) = deployments.iter().find(|d| d.sha == sha) else {
-        return Ok(Soak::Missing(format!(
-            "commit {short} was never deployed to `{env}`"
-        )));
-    };
-    match latest.status.as_str() {
-        "success" => {
-            let at = latest
-                .finished_at
-                .as_deref()
-                .or(latest.updated_at.as_deref())
-                .unwrap_or(&latest.created_at);
-            Ok(Soak::Since(parse_ts(at, "deployment")?))
-        }
-        state => Ok(Soak::Missing(format!(
-            "the latest deployment of {short} to `{env}` is {state}"
-        ))),
-    }
+    crate::ledger::gitlab::soak(s, env, sha).await.map_err(api)
 }
 
-/// Ends a request made as a merge-request note (a merge request is not closed for it).
-const CLOSED_MARK: &str = "<!-- shipgate-gate-closed -->";
+/// Ends a request made as a merge-request note (a merge request is not closed for it):
+/// `<!-- shipgate:gate:closed -->`, in the one marker format of [`crate::ledger`].
+fn closed_mark() -> String {
+    crate::ledger::marker("gate", "closed")
+}
+
+/// The closing mark written before the one marker format: still read.
+const LEGACY_CLOSED_MARK: &str = "<!-- shipgate-gate-closed -->";
+
+/// Whether a note closes the request before it.
+fn closes(body: &str) -> bool {
+    crate::ledger::has_marker(body, "gate", "closed", &[LEGACY_CLOSED_MARK])
+}
 
 /// GitLab's side of the modes: the request is an issue, or a note on the pipeline's merge
 /// request (`request-in: merge-request`).
@@ -293,7 +285,7 @@ impl GitlabForge<'_> {
     async fn mr_request(
         &mut self,
         iid: u64,
-        marker: Option<&str>,
+        markers: Option<&[String]>,
     ) -> Result<Option<Request>, Failure> {
         let mr = self.s.merge_request(iid).await.map_err(api)?;
         self.page_url = mr.web_url.clone();
@@ -302,8 +294,8 @@ impl GitlabForge<'_> {
             .notes(Noteable::MergeRequest, iid)
             .await
             .map_err(api)?;
-        let is_request = |n: &GlNote| match marker {
-            Some(m) => n.body.contains(m),
+        let is_request = |n: &GlNote| match markers {
+            Some(ms) => ms.iter().any(|m| n.body.contains(m.as_str())),
             None => Record::from_body(&n.body).is_some(),
         };
         let Some(pos) = notes.iter().rposition(is_request) else {
@@ -313,9 +305,7 @@ impl GitlabForge<'_> {
         Ok(Some(Request {
             number: iid,
             url: format!("{}#note_{}", mr.web_url, note.id),
-            open: !notes[pos + 1..]
-                .iter()
-                .any(|n| n.body.contains(CLOSED_MARK)),
+            open: !notes[pos + 1..].iter().any(|n| closes(&n.body)),
             created_at: parse_ts(&note.created_at, "note")?,
             body: note.body.clone(),
         }))
@@ -330,14 +320,15 @@ impl Forge for GitlabForge<'_> {
         }
     }
 
-    async fn find(&mut self, marker: &str) -> Result<Option<Request>, Failure> {
+    async fn find(&mut self, markers: &[String]) -> Result<Option<Request>, Failure> {
         if self.on == Noteable::MergeRequest {
             // A closed request note stays closed: a retry asks again with a new note.
             let iid = self.mr()?;
-            let found = self.mr_request(iid, Some(marker)).await?;
+            let found = self.mr_request(iid, Some(markers)).await?;
             return Ok(found.filter(|r| r.open));
         }
-        let found = self.s.find_issue(&self.key, marker).await.map_err(api)?;
+        let markers: Vec<&str> = markers.iter().map(String::as_str).collect();
+        let found = self.s.find_issue(&self.key, &markers).await.map_err(api)?;
         found.as_ref().map(|i| self.request(i)).transpose()
     }
 
@@ -397,7 +388,7 @@ impl Forge for GitlabForge<'_> {
 
     async fn close(&mut self, number: u64, text: &str, _how: Closing) -> Result<(), Failure> {
         if self.on == Noteable::MergeRequest {
-            self.comment(number, &format!("{text}\n\n{CLOSED_MARK}"))
+            self.comment(number, &format!("{text}\n\n{}", closed_mark()))
                 .await?;
             return Ok(());
         }
@@ -499,12 +490,10 @@ impl Forge for GitlabForge<'_> {
     }
 }
 
-/// The token: the `secret` input, else `GITLAB_TOKEN`.
-pub fn token(spec: &Spec, p: &Platform) -> Option<String> {
-    spec.secret
-        .clone()
-        .or_else(|| p.env.get("GITLAB_TOKEN").map(str::to_string))
-        .filter(|t| !t.is_empty())
+/// The credentials: the `secret` input, else `GITLAB_TOKEN` (the gate writes issues and
+/// notes, which `CI_JOB_TOKEN` cannot).
+pub fn token(spec: &Spec, p: &mut Platform) -> Option<Auth> {
+    auth::gitlab(spec.secret.as_deref(), false, p)
 }
 
 /// Runs the gate on GitLab with a token.
@@ -512,9 +501,8 @@ pub async fn run(
     spec: &Spec,
     p: &mut Platform,
     clock: &Clock,
-    token: String,
+    token: Auth,
 ) -> Result<Finish, Failure> {
-    p.add_secret(&token);
     p.gitlab.dotenv = Some(PathBuf::from("shipgate-gate.env"));
     p.gitlab.dotenv_prefix = "SHIPGATE_".into();
     p.gitlab.json = Some(PathBuf::from("shipgate-gate.json"));
@@ -534,7 +522,7 @@ pub async fn run(
             "no project: CI_PROJECT_ID is not set",
         ));
     }
-    let gl = GitLab::new(&api_url, Auth::Token(token));
+    let gl = GitLab::new(&api_url, token);
     let s = gl.session(&project).map_err(api)?;
     p.group("Approvers and rules");
     let prepared = async {
@@ -652,6 +640,14 @@ fn run_info(ctx: &Ctx, project: &str, name: &str, on: Noteable) -> RunInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closing_marks_are_read_in_both_formats() {
+        assert_eq!(closed_mark(), "<!-- shipgate:gate:closed -->");
+        assert!(closes("Met.\n\n<!-- shipgate:gate:closed -->"));
+        assert!(closes("Met.\n\n<!-- shipgate-gate-closed -->"));
+        assert!(!closes("<!-- shipgate:gate:o/r_1 {\"key\":\"o/r#1\"} -->"));
+    }
 
     #[test]
     fn gitlab_bots_never_count() {

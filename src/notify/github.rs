@@ -5,12 +5,12 @@ use anyhow::{anyhow, Result};
 
 use super::sticky::{self, Notes};
 use super::Sent;
-use crate::forge::github::{CommitStatus, DeploymentStatusBody, GitHub};
+use crate::forge::github::{CommitStatus, DeploymentStatusBody, Session};
+use crate::ledger::{self, github::Target};
 
 /// A pull request's comments, for [`sticky::upsert`].
 struct Comments<'a> {
-    gh: &'a GitHub,
-    client: &'a reqwest::Client,
+    s: &'a Session<'a>,
     repo: &'a str,
     number: u64,
 }
@@ -19,10 +19,7 @@ impl Notes for Comments<'_> {
     type Body = str;
 
     async fn list(&self) -> Result<Vec<(u64, String)>> {
-        let all = self
-            .gh
-            .issue_comments(self.client, self.repo, self.number)
-            .await?;
+        let all = self.s.issue_comments(self.repo, self.number).await?;
         Ok(all
             .into_iter()
             .map(|c| (c.id, c.body.unwrap_or_default()))
@@ -31,23 +28,21 @@ impl Notes for Comments<'_> {
 
     async fn create(&self, body: &str) -> Result<u64> {
         Ok(self
-            .gh
-            .create_issue_comment(self.client, self.repo, self.number, body)
+            .s
+            .create_issue_comment(self.repo, self.number, body)
             .await?
             .id)
     }
 
     async fn update(&self, id: u64, body: &str) -> Result<()> {
-        self.gh
-            .update_issue_comment(self.client, self.repo, id, body)
+        self.s
+            .update_issue_comment(self.repo, id, body)
             .await
             .map(drop)
     }
 
     async fn delete(&self, id: u64) -> Result<()> {
-        self.gh
-            .delete_issue_comment(self.client, self.repo, id)
-            .await
+        self.s.delete_issue_comment(self.repo, id).await
     }
 }
 
@@ -55,8 +50,7 @@ impl Notes for Comments<'_> {
 /// first pull request that contains `sha`). Skipped when there is none.
 #[allow(clippy::too_many_arguments)]
 pub async fn comment(
-    gh: &GitHub,
-    client: &reqwest::Client,
+    s: &Session<'_>,
     repo: &str,
     number: Option<u64>,
     sha: Option<&str>,
@@ -66,7 +60,7 @@ pub async fn comment(
 ) -> Result<Sent> {
     let number = match (number, sha) {
         (Some(n), _) => n,
-        (None, Some(sha)) => match gh.pulls_for_commit(client, repo, sha).await?.first() {
+        (None, Some(sha)) => match s.pulls_for_commit(repo, sha).await?.first() {
             Some(&n) => n,
             None => {
                 return Ok(Sent::skipped(format!(
@@ -77,12 +71,7 @@ pub async fn comment(
         },
         (None, None) => return Ok(Sent::skipped("no pull request for this run")),
     };
-    let notes = Comments {
-        gh,
-        client,
-        repo,
-        number,
-    };
+    let notes = Comments { s, repo, number };
     let done = sticky::upsert(&notes, marker, body).await?;
     let url = repo_url
         .map(|u| format!("{u}/pull/{number}#issuecomment-{}", done.id))
@@ -104,14 +93,13 @@ pub async fn comment(
 }
 
 pub async fn commit_status(
-    gh: &GitHub,
-    client: &reqwest::Client,
+    s: &Session<'_>,
     repo: &str,
     sha: Option<&str>,
     status: &CommitStatus,
 ) -> Result<Sent> {
     let sha = sha.ok_or_else(|| anyhow!("no commit to set a status on (give sha)"))?;
-    gh.create_commit_status(client, repo, sha, status).await?;
+    s.create_commit_status(repo, sha, status).await?;
     Ok(Sent::delivered(format!(
         "set {} to {} on {}",
         crate::error::quote(&status.context),
@@ -123,37 +111,27 @@ pub async fn commit_status(
 /// Adds a status to the deployment `id`, else to the newest deployment of `sha` to
 /// `environment`, else to a new one.
 pub async fn deployment_status(
-    gh: &GitHub,
-    client: &reqwest::Client,
+    s: &Session<'_>,
     repo: &str,
     id: Option<u64>,
     sha: Option<&str>,
     environment: Option<&str>,
     status: &DeploymentStatusBody,
 ) -> Result<Sent> {
-    let (id, created) = match id {
-        Some(id) => (id, false),
-        None => {
-            let sha = sha.ok_or_else(|| {
+    let target = match id {
+        Some(id) => Target::Id(id),
+        None => Target::Of {
+            sha: sha.ok_or_else(|| {
                 anyhow!("no commit to find the deployment of (give sha or deployment-id)")
-            })?;
-            let env = environment.ok_or_else(|| {
+            })?,
+            environment: environment.ok_or_else(|| {
                 anyhow!(
                     "no environment to find the deployment in (give environment or deployment-id)"
                 )
-            })?;
-            match gh.find_deployment(client, repo, sha, env).await? {
-                Some(id) => (id, false),
-                None => (
-                    gh.create_deployment(client, repo, sha, env, &status.description)
-                        .await?,
-                    true,
-                ),
-            }
-        }
+            })?,
+        },
     };
-    gh.create_deployment_status(client, repo, id, status)
-        .await?;
+    let (id, created) = ledger::github::record_status(s, repo, target, status).await?;
     let what = if created {
         format!("created deployment {id} with status {}", status.state)
     } else {

@@ -4,13 +4,11 @@ use anyhow::{anyhow, Result};
 
 use super::sticky::{self, Notes};
 use super::Sent;
-use crate::forge::gitlab::{CommitStatus, GitLab};
+use crate::forge::gitlab::{CommitStatus, GlSession, Noteable};
 
 /// A merge request's notes, for [`sticky::upsert`].
 struct MrNotes<'a> {
-    gl: &'a GitLab,
-    client: &'a reqwest::Client,
-    project: &'a str,
+    s: &'a GlSession<'a>,
     iid: u64,
 }
 
@@ -18,10 +16,7 @@ impl Notes for MrNotes<'_> {
     type Body = str;
 
     async fn list(&self) -> Result<Vec<(u64, String)>> {
-        let all = self
-            .gl
-            .merge_request_notes(self.client, self.project, self.iid)
-            .await?;
+        let all = self.s.merge_request_notes(self.iid).await?;
         Ok(all
             .into_iter()
             .filter(|n| !n.system)
@@ -31,46 +26,32 @@ impl Notes for MrNotes<'_> {
 
     async fn create(&self, body: &str) -> Result<u64> {
         Ok(self
-            .gl
-            .create_merge_request_note(self.client, self.project, self.iid, body)
+            .s
+            .add_note(Noteable::MergeRequest, self.iid, body)
             .await?
             .id)
     }
 
     async fn update(&self, id: u64, body: &str) -> Result<()> {
-        self.gl
-            .update_merge_request_note(self.client, self.project, self.iid, id, body)
+        self.s
+            .update_merge_request_note(self.iid, id, body)
             .await
             .map(drop)
     }
 
     async fn delete(&self, id: u64) -> Result<()> {
-        self.gl
-            .delete_merge_request_note(self.client, self.project, self.iid, id)
-            .await
+        self.s.delete_merge_request_note(self.iid, id).await
     }
 }
 
 /// Creates or updates the note for `marker` on merge request `iid`; skipped without one.
-pub async fn note(
-    gl: &GitLab,
-    client: &reqwest::Client,
-    project: &str,
-    iid: Option<u64>,
-    marker: &str,
-    body: &str,
-) -> Result<Sent> {
+pub async fn note(s: &GlSession<'_>, iid: Option<u64>, marker: &str, body: &str) -> Result<Sent> {
     let Some(iid) = iid else {
         return Ok(Sent::skipped(
             "no merge request for this pipeline (give pr-number, or run in a merge-request pipeline)",
         ));
     };
-    let notes = MrNotes {
-        gl,
-        client,
-        project,
-        iid,
-    };
+    let notes = MrNotes { s, iid };
     let done = sticky::upsert(&notes, marker, body).await?;
     let mut what = if done.created {
         format!("created note {} on !{iid}", done.id)
@@ -87,14 +68,12 @@ pub async fn note(
 }
 
 pub async fn commit_status(
-    gl: &GitLab,
-    client: &reqwest::Client,
-    project: &str,
+    s: &GlSession<'_>,
     sha: Option<&str>,
     status: &CommitStatus,
 ) -> Result<Sent> {
     let sha = sha.ok_or_else(|| anyhow!("no commit to set a status on (give sha)"))?;
-    gl.set_commit_status(client, project, sha, status).await?;
+    s.set_commit_status(sha, status).await?;
     Ok(Sent::delivered(format!(
         "set {} to {} on {}",
         crate::error::quote(&status.name),

@@ -489,9 +489,9 @@ async fn send_one(
         }
         (Payload::Markdown(body), TargetKind::GithubComment) => {
             let marker = sticky::marker(&sticky_key(ctx));
+            let gh = github()?;
             github::comment(
-                &github()?,
-                client,
+                &gh.session_with(client.clone()),
                 project()?,
                 ctx.change.pr_number,
                 sha,
@@ -503,10 +503,9 @@ async fn send_one(
         }
         (Payload::Markdown(body), _) => {
             let marker = sticky::marker(&sticky_key(ctx));
+            let gl = gitlab()?;
             gitlab::note(
-                &gitlab()?,
-                client,
-                project()?,
+                &gl.session_with(client.clone(), project()?),
                 ctx.change.pr_number,
                 &marker,
                 body,
@@ -514,12 +513,13 @@ async fn send_one(
             .await
         }
         (Payload::GithubStatus(st), _) => {
-            github::commit_status(&github()?, client, project()?, sha, st).await
+            let gh = github()?;
+            github::commit_status(&gh.session_with(client.clone()), project()?, sha, st).await
         }
         (Payload::GithubDeployment(st), _) => {
+            let gh = github()?;
             github::deployment_status(
-                &github()?,
-                client,
+                &gh.session_with(client.clone()),
                 project()?,
                 s.deployment_id,
                 sha,
@@ -529,7 +529,8 @@ async fn send_one(
             .await
         }
         (Payload::GitlabStatus(st), _) => {
-            gitlab::commit_status(&gitlab()?, client, project()?, sha, st).await
+            let gl = gitlab()?;
+            gitlab::commit_status(&gl.session_with(client.clone(), project()?), sha, st).await
         }
     }
 }

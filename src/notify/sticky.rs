@@ -11,24 +11,11 @@
 
 use anyhow::Result;
 
-/// The hidden first line that marks a comment as the one for `key`.
+/// The hidden first line that marks a comment as the one for `key`:
+/// `<!-- shipgate:notify:<key> -->`, the one marker format of [`crate::ledger`] (the
+/// format notify always wrote, so earlier sticky comments are found and updated).
 pub fn marker(key: &str) -> String {
-    let safe: String = key
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "._:/@+=-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    // "--" would end the HTML comment early.
-    let mut safe = safe;
-    while safe.contains("--") {
-        safe = safe.replace("--", "-");
-    }
-    format!("<!-- shipgate:notify:{safe} -->")
+    crate::ledger::marker("notify", key)
 }
 
 /// A place that holds comments (a pull request's, a merge request's notes).

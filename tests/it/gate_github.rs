@@ -602,6 +602,36 @@ fn unassignable_approvers_do_not_stop_the_request() {
 }
 
 #[test]
+fn a_rerun_finds_a_request_written_in_the_old_marker_format() {
+    // Issue 10 #6: requests opened before the one marker format (`<!-- shipgate-gate {json}
+    // -->`) are still found by a re-run, not opened again.
+    let fake = GithubFake::start(REPO);
+    let dir = tempfile::tempdir().unwrap();
+    let record = json!({
+        "key": "acme/app#42/deploy/gate/approvers",
+        "sha": "0123456789abcdef0123456789abcdef01234567",
+        "ref": "refs/heads/main",
+        "run_id": "42",
+        "environment": null,
+        "inputs": {},
+    });
+    let n = fake.add_issue(
+        "Manual approval required for workflow run 42",
+        &format!("Approve?\n\n<!-- shipgate-gate {record} -->"),
+        "open",
+        &fake.at(-60),
+    );
+    let run = gate(&fake, dir.path())
+        .env("GITHUB_RUN_ATTEMPT", "2")
+        .input("approvers", "alice")
+        .input("timeout", "1s")
+        .run();
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert_eq!(run.get("issue-number"), n.to_string(), "{}", run.stdout);
+    assert_eq!(fake.issue_count(), 1);
+}
+
+#[test]
 fn a_rerun_finds_its_request_instead_of_opening_another() {
     let fake = GithubFake::start(REPO);
     let dir = tempfile::tempdir().unwrap();
@@ -798,7 +828,9 @@ fn request_mode_opens_and_exits_pending() {
     assert_eq!(run.get("issue-number"), "1");
     let (_, _, body) = fake.issue(1);
     assert!(
-        body.contains("<!-- shipgate-gate {\"key\":\"acme/app#42/deploy/gate/approvers\""),
+        body.contains(
+            "<!-- shipgate:gate:acme/app_42/deploy/gate/approvers {\"key\":\"acme/app#42/deploy/gate/approvers\""
+        ),
         "{body}"
     );
     assert!(body.contains("\"version\":\"1.2.3\""));

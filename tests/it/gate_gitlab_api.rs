@@ -685,7 +685,7 @@ fn in_a_merge_request_the_request_is_a_note_and_approvals_are_later_notes() {
     );
     let last = bodies.last().unwrap();
     assert!(
-        last.contains("has been met") && last.contains("<!-- shipgate-gate-closed -->"),
+        last.contains("has been met") && last.contains("<!-- shipgate:gate:closed -->"),
         "{last}"
     );
     assert_eq!(fake.issue_count(), 0, "no issue is opened");

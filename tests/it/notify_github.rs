@@ -314,3 +314,32 @@ async fn a_read_only_token_warns_with_the_reason() {
         run.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secondary_rate_limit_is_reported_as_a_rate_limit() {
+    // Issue 10 #5: every client has the secondary-rate-limit rule of `http.rs` (a bare 403
+    // that says "secondary rate limit"), not only the gate's.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/repos/acme/widgets/statuses/{SHA}")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+        })))
+        .mount(&server)
+        .await;
+    let step = github(&std::env::temp_dir(), &server.uri())
+        .input("targets", "github-status")
+        .input("status", "success");
+    let run = tokio::task::spawn_blocking(move || step.run())
+        .await
+        .unwrap();
+    let results: Vec<Value> = serde_json::from_str(run.get("results")).unwrap();
+    assert_eq!(results[0]["state"], "failed", "{}", run.stdout);
+    let detail = results[0]["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.starts_with("GitHub rate limit: 403 Forbidden setting the commit status"),
+        "{detail}"
+    );
+    assert!(detail.contains("secondary rate limit"), "{detail}");
+    assert_eq!(run.get("ok"), "false");
+}

@@ -404,11 +404,7 @@ impl AppTokens {
     }
 
     fn request(&self, method: Method, url: &str, jwt: &str) -> RequestBuilder {
-        self.client
-            .request(method, url)
-            .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", "2022-11-28")
-            .bearer_auth(jwt)
+        super::client::request(&self.client, method, url, jwt)
     }
 
     async fn find_installation(&self, jwt: &str) -> anyhow::Result<u64> {
@@ -474,23 +470,18 @@ impl AppTokens {
     }
 }
 
-/// Fails on a non-success answer, saying what to check.
-async fn check(resp: Response, what: &str) -> anyhow::Result<Response> {
-    let status = resp.status();
-    if status.is_success() {
-        return Ok(resp);
+/// What a failed App call probably means.
+fn hint(status: StatusCode, _body: &str) -> Option<&'static str> {
+    match status.as_u16() {
+        401 => Some("GitHub rejected the App JWT: check that app-id and app-private-key belong to the same App, and the runner's clock"),
+        403 | 404 => Some("check app-installation-id and that the installation is not suspended"),
+        422 => Some("a repository asked for is not part of the installation"),
+        _ => None,
     }
-    let text = resp.text().await.unwrap_or_default();
-    let hint = match status.as_u16() {
-        401 => " (GitHub rejected the App JWT: check that app-id and app-private-key belong to the same App, and the runner's clock)",
-        403 | 404 => " (check app-installation-id and that the installation is not suspended)",
-        422 => " (a repository asked for is not part of the installation)",
-        _ => "",
-    };
-    bail!(
-        "GitHub API answered {status} {what}: {}{hint}",
-        crate::http::excerpt(&text)
-    )
+}
+
+async fn check(resp: Response, what: &str) -> anyhow::Result<Response> {
+    super::client::check(resp, what, hint).await
 }
 
 /// Where a client's token comes from: a fixed token (`GITHUB_TOKEN`, a PAT) or a GitHub App
@@ -541,8 +532,10 @@ mod tests {
     use wiremock::matchers::{body_json, header, header_regex, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    const PKCS1: &str = include_str!("../../tests/fixtures/github-app/test-only-app-key.pkcs1.pem");
-    const PKCS8: &str = include_str!("../../tests/fixtures/github-app/test-only-app-key.pkcs8.pem");
+    const PKCS1: &str =
+        include_str!("../../../tests/fixtures/github-app/test-only-app-key.pkcs1.pem");
+    const PKCS8: &str =
+        include_str!("../../../tests/fixtures/github-app/test-only-app-key.pkcs8.pem");
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
