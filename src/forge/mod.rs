@@ -144,15 +144,14 @@ pub(crate) fn header(resp: &Response, name: &str) -> Option<String> {
 
 /// Percent-encodes a path or query component (unreserved characters stay).
 pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    /// RFC 3986 unreserved: letters, digits and `-_.~` stay as they are.
+    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(s, COMPONENT).to_string()
 }
 
 #[cfg(test)]

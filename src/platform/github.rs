@@ -49,17 +49,15 @@ pub fn valid_output_name(name: &str) -> bool {
 
 /// 32 random hex characters (from the OS; falls back to time and pid).
 pub fn random_hex() -> String {
+    use ring::rand::SecureRandom as _;
     let mut bytes = [0u8; 16];
-    let filled = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
-        .is_ok();
-    if !filled {
+    if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
+        // No OS randomness: time and pid still make a delimiter no value is built to hit.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        let seed = nanos ^ ((std::process::id() as u128) << 64);
-        bytes = seed.to_le_bytes();
+        bytes = (nanos ^ (u128::from(std::process::id()) << 64)).to_le_bytes();
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
