@@ -50,6 +50,10 @@ where
             return failure.exit_code();
         }
     };
+    if let Err(failure) = platform.read_context() {
+        platform.report_failure(&failure);
+        return failure.exit_code();
+    }
     match dispatch(cli.command, &mut platform) {
         Ok(()) => 0,
         Err(failure) => {

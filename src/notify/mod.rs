@@ -135,15 +135,8 @@ struct Prepared {
 pub fn run(args: &Args, platform: &mut Platform) -> Result<Finish, Failure> {
     let config = load_config(args, platform)?;
     let opts = options::resolve(args, platform, config.as_ref())?;
-    let event = read_event(platform);
     let now = context::now(&platform.env)?;
-    let ctx = Context::gather(
-        &opts.deploy,
-        platform.kind,
-        &platform.env,
-        event.as_ref(),
-        now,
-    )?;
+    let ctx = Context::gather(&opts.deploy, platform.kind, &platform.context, now)?;
     let prepared = opts
         .targets
         .iter()
@@ -166,23 +159,6 @@ fn load_config(args: &Args, platform: &Platform) -> Result<Option<NotifyConfig>,
     };
     let config = crate::config::load(&path)?;
     Ok(Some(options::section(&config)))
-}
-
-/// The GitHub event payload, when there is one and it reads.
-fn read_event(platform: &mut Platform) -> Option<Value> {
-    if platform.kind != Kind::Github {
-        return None;
-    }
-    let path = platform.env.get("GITHUB_EVENT_PATH")?.to_string();
-    match std::fs::read_to_string(&path).map(|t| serde_json::from_str(&t)) {
-        Ok(Ok(v)) => Some(v),
-        _ => {
-            platform.warning(&format!(
-                "cannot read the event payload {path}: pull-request details are left out"
-            ));
-            None
-        }
-    }
 }
 
 /// Who to mention for this target: nobody unless the status is in its `mention-on`.

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use crate::cli::notify::Args;
 use crate::config::suggest;
 use crate::error::{quote, Failure};
+use crate::platform::context::var;
 use crate::platform::{Kind, Platform};
 
 use super::context::{DeployInputs, Status};
@@ -168,10 +169,10 @@ pub fn resolve(
     let webhook_url = input(platform, "webhook-url", &args.webhook_url);
     let webhook_secret = input(platform, "webhook-secret", &args.webhook_secret);
     let github_token = input(platform, "github-token", &args.github_token)
-        .or_else(|| platform.env.get("GITHUB_TOKEN").map(str::to_string));
+        .or_else(|| platform.context.github_token.get().map(str::to_string));
     let gitlab_token = input(platform, "gitlab-token", &args.gitlab_token)
-        .or_else(|| platform.env.get("GITLAB_TOKEN").map(str::to_string));
-    let job_token = platform.env.get("CI_JOB_TOKEN").map(str::to_string);
+        .or_else(|| platform.context.gitlab_token.get().map(str::to_string));
+    let job_token = platform.context.job_token.get().map(str::to_string);
     for secret in [
         &slack_token,
         &webhook_secret,
@@ -232,11 +233,11 @@ pub fn resolve(
     )?;
 
     let kind = platform.kind;
-    let github_api = platform
-        .env
-        .get("GITHUB_API_URL")
-        .unwrap_or("https://api.github.com")
-        .to_string();
+    let forges = &platform.context.forges;
+    let github_api = forges
+        .github_api_url
+        .clone()
+        .unwrap_or_else(|| "https://api.github.com".to_string());
     let base = Settings {
         mention_on,
         ..Settings::default()
@@ -280,8 +281,8 @@ pub fn resolve(
             | TargetKind::GithubDeployment => {
                 s.token = github_token.clone();
                 s.api_url = Some(github_api.clone());
-                s.api_url_input = "GITHUB_API_URL".into();
-                s.project = platform.env.get("GITHUB_REPOSITORY").map(str::to_string);
+                s.api_url_input = var::GITHUB_API_URL.into();
+                s.project = forges.github_repository.clone();
                 s.context = input(platform, "status-context", &args.status_context);
                 s.template = comment_template.clone();
                 if let Some(id) = input(platform, "deployment-id", &args.deployment_id) {
@@ -296,9 +297,9 @@ pub fn resolve(
             TargetKind::GitlabNote | TargetKind::GitlabStatus => {
                 s.token = gitlab_token.clone().or_else(|| job_token.clone());
                 s.job_token = gitlab_token.is_none() && job_token.is_some();
-                s.api_url = platform.env.get("CI_API_V4_URL").map(str::to_string);
-                s.api_url_input = "CI_API_V4_URL".into();
-                s.project = platform.env.get("CI_PROJECT_ID").map(str::to_string);
+                s.api_url = forges.gitlab_api_url.clone();
+                s.api_url_input = var::GITLAB_API_URL.into();
+                s.project = forges.gitlab_project_id.clone();
                 s.context = input(platform, "status-context", &args.status_context);
                 s.template = comment_template.clone();
             }
@@ -503,7 +504,7 @@ fn check_target(t: &Target, platform: &Platform) -> Result<(), Failure> {
                 return Err(need("github-token (or GITHUB_TOKEN)"));
             }
             if s.project.is_none() {
-                return Err(need("GITHUB_REPOSITORY"));
+                return Err(need(var::GITHUB_REPOSITORY));
             }
             Ok(())
         }
@@ -512,7 +513,11 @@ fn check_target(t: &Target, platform: &Platform) -> Result<(), Failure> {
                 return Err(need("gitlab-token (or GITLAB_TOKEN / CI_JOB_TOKEN)"));
             }
             if s.api_url.is_none() || s.project.is_none() {
-                return Err(need("CI_API_V4_URL and CI_PROJECT_ID (set in GitLab jobs)"));
+                return Err(need(&format!(
+                    "{} and {} (set in GitLab jobs)",
+                    var::GITLAB_API_URL,
+                    var::GITLAB_PROJECT_ID
+                )));
             }
             Ok(())
         }

@@ -6,6 +6,7 @@
 //! once at the end. Verb cores never read the environment or write files themselves: they
 //! get a [`Platform`] and return a [`Report`].
 
+pub mod context;
 pub mod github;
 pub mod gitlab;
 pub mod local;
@@ -13,6 +14,9 @@ pub mod local;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use context::RunContext;
 
 use crate::error::Failure;
 
@@ -141,6 +145,8 @@ pub struct Platform {
     pub env: Env,
     pub format: OutputFormat,
     pub gitlab: GitlabSinks,
+    /// The run's context, read once (see [`Platform::read_context`]).
+    pub context: Arc<RunContext>,
     secrets: Vec<String>,
     log: Box<dyn Write>,
     last_flush: std::time::Instant,
@@ -177,12 +183,25 @@ impl Platform {
             env,
             format,
             gitlab: GitlabSinks::default(),
+            context: Arc::default(),
             secrets: Vec::new(),
             log,
             last_flush: std::time::Instant::now(),
             stopped: None,
             mid_line: false,
         }
+    }
+
+    /// Reads the run's context from the environment, once, before any verb runs: a bad
+    /// event file is exit 2 for every verb.
+    pub fn read_context(&mut self) -> Result<(), Failure> {
+        self.context = Arc::new(RunContext::read(self.kind, &self.env)?);
+        Ok(())
+    }
+
+    /// The run's context (a cheap shared handle).
+    pub fn context(&self) -> Arc<RunContext> {
+        Arc::clone(&self.context)
     }
 
     /// Resolves an input: the flag if given, else `INPUT_<NAME>` (upper-cased, spaces to
