@@ -63,23 +63,15 @@ where
     }
 }
 
+/// Runs the verb and writes its [`platform::Outcome`]: every verb's results reach the
+/// runner the same way.
 fn dispatch(command: Command, platform: &mut Platform) -> Result<(), Failure> {
-    match command {
-        Command::DetectChanges(args) => {
-            let report = changes::run(&args, platform)?;
-            platform.finish(&report)
-        }
-        Command::Plan(args) => plan::run(&args, platform)?.write(platform),
-        Command::Config(args) => config::command::run(&args, platform)?.write(platform),
-        Command::Gate(args) => {
-            let done = gate::run(&args, platform)?;
-            platform.finish(&done.report)?;
-            done.failure.map_or(Ok(()), Err)
-        }
-        Command::Notify(args) => {
-            let done = notify::run(&args, platform)?;
-            platform.finish(&done.report)?;
-            done.failure.map_or(Ok(()), Err)
-        }
-    }
+    let outcome = match command {
+        Command::DetectChanges(args) => changes::run(&args, platform)?,
+        Command::Plan(args) => plan::run(&args, platform)?,
+        Command::Config(args) => config::command::run(&args, platform)?,
+        Command::Gate(args) => gate::run(&args, platform)?,
+        Command::Notify(args) => notify::run(&args, platform)?,
+    };
+    platform.write(outcome)
 }

@@ -1,7 +1,7 @@
 //! `detect-changes`: which named filters changed between two refs.
 //!
 //! Reads the inputs, loads the filters, finds the changed files for the event
-//! ([`source`]), matches them ([`matcher`]) and returns a [`Report`] with paths-filter's
+//! ([`source`]), matches them ([`matcher`]) and returns a [`crate::platform::Report`] with paths-filter's
 //! outputs plus ours ([`report`]). Nothing is written here: the platform writes the report.
 
 pub mod filters;
@@ -19,7 +19,7 @@ use crate::cli::detect_changes::Args;
 use crate::error::{quote, Failure, Location};
 use crate::git::Git;
 use crate::glob::Dialect;
-use crate::platform::{Kind, Platform, Report};
+use crate::platform::{Kind, Outcome, Platform};
 
 use self::filters::Filter;
 use self::format::ListFormat;
@@ -43,7 +43,7 @@ pub struct Options {
 }
 
 /// Runs detect-changes and returns its report.
-pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
+pub fn run(args: &Args, platform: &mut Platform) -> Result<Outcome, Failure> {
     if let Some(token) = platform.input("token", args.token.as_deref()) {
         platform.add_secret(&token);
     }
@@ -87,7 +87,7 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
         add_model_edits(&git, run, &changeset, &mut hits, platform)?;
     }
     let model = model_run.as_ref().map(|m| &m.model);
-    report::build(&filters, &hits, &changeset, &opts, model, platform)
+    report::build(&filters, &hits, &changeset, &opts, model, platform).map(Outcome::Report)
 }
 
 fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {

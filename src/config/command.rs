@@ -2,18 +2,18 @@
 
 use crate::cli::config::{Args, Command};
 use crate::error::Failure;
-use crate::plan::{load_config, Output};
-use crate::platform::{Platform, Report};
+use crate::plan::load_config;
+use crate::platform::{Outcome, Platform, Report};
 
 use super::Config;
 
 /// Runs a `config` subcommand.
-pub fn run(args: &Args, platform: &Platform) -> Result<Output, Failure> {
+pub fn run(args: &Args, platform: &Platform) -> Result<Outcome, Failure> {
     match &args.command {
-        Command::Schema => Ok(Output::stdout(super::schema_text())),
+        Command::Schema => Ok(Outcome::stdout(super::schema_text())),
         Command::Validate(v) => {
             let config = load_config(platform, v.config.as_deref())?;
-            Ok(Output::Report(summary(&config)))
+            Ok(Outcome::Report(summary(&config)))
         }
     }
 }

@@ -20,7 +20,7 @@ pub mod words;
 
 use crate::cli::gate::Args;
 use crate::error::Failure;
-use crate::platform::{Kind, Platform, Report};
+use crate::platform::{Kind, Outcome, Platform, Report};
 
 use time::Clock;
 
@@ -32,8 +32,14 @@ pub struct Finish {
     pub failure: Option<Failure>,
 }
 
-/// Runs the gate.
-pub fn run(args: &Args, p: &mut Platform) -> Result<Finish, Failure> {
+/// Runs the gate: its results, then its decision (a refusal is exit 3, a timeout exit 4).
+pub fn run(args: &Args, p: &mut Platform) -> Result<Outcome, Failure> {
+    let done = run_mode(args, p)?;
+    Ok(Outcome::finished(done.report, done.failure))
+}
+
+/// Runs the gate in the mode the inputs ask for.
+fn run_mode(args: &Args, p: &mut Platform) -> Result<Finish, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::Operational(anyhow::anyhow!("no working directory: {e}")))?;
     let spec = spec::resolve(args, p, &cwd)?;

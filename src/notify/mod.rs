@@ -35,7 +35,7 @@ use crate::cli::notify::Args;
 use crate::error::{quote, Failure};
 use crate::forge;
 use crate::http::{self, RetryPolicy};
-use crate::platform::{Kind, Platform, Report};
+use crate::platform::{Kind, Outcome, Platform, Report};
 
 use self::context::Context;
 use self::layout::Person;
@@ -131,8 +131,14 @@ struct Prepared {
     problem: Option<String>,
 }
 
-/// Runs notify and returns what to write.
-pub fn run(args: &Args, platform: &mut Platform) -> Result<Finish, Failure> {
+/// Runs notify: what it sent, then a failure if a target did not get it.
+pub fn run(args: &Args, platform: &mut Platform) -> Result<Outcome, Failure> {
+    let done = notify(args, platform)?;
+    Ok(Outcome::finished(done.report, done.failure))
+}
+
+/// Resolves the inputs, gathers the context and sends to every target.
+fn notify(args: &Args, platform: &mut Platform) -> Result<Finish, Failure> {
     let config = load_config(args, platform)?;
     let opts = options::resolve(args, platform, config.as_ref())?;
     let now = context::now(&platform.env)?;

@@ -19,10 +19,10 @@ use serde_json::Value;
 use crate::cli::plan::Args;
 use crate::config::{self, Config};
 use crate::error::Failure;
-use crate::platform::Platform;
+use crate::platform::{Outcome, Platform};
 
 pub use changes::ChangeSet;
-pub use render::{Format, Output};
+pub use render::Format;
 
 /// What one environment gets.
 #[derive(Debug, Clone, PartialEq)]
@@ -390,7 +390,7 @@ fn unknown<'a>(
 }
 
 /// Runs `shipgate plan`: finds and loads the config, resolves, narrows, diffs, renders.
-pub fn run(args: &Args, platform: &Platform) -> Result<Output, Failure> {
+pub fn run(args: &Args, platform: &Platform) -> Result<Outcome, Failure> {
     let format_text = platform.input("format", args.format.as_deref());
     let format = match format_text.as_deref() {
         Some(text) => Format::parse(text)?,

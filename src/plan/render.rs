@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use super::{Diff, Excluded, Plan, Planned, Why};
 use crate::config::Config;
 use crate::error::Failure;
-use crate::platform::{gitlab, Platform, Report};
+use crate::platform::{gitlab, Outcome, Report};
 
 /// An output format of `plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,66 +58,26 @@ impl Format {
     }
 }
 
-/// What a run produces: a report the platform writes (outputs, summary), or text for
-/// stdout (to be redirected into a file: `> plan.auto.tfvars.json`).
-#[derive(Debug)]
-pub enum Output {
-    Report(Report),
-    Stdout { text: String, warnings: Vec<String> },
-}
-
-impl Output {
-    /// Plain text for stdout.
-    pub fn stdout(text: String) -> Self {
-        Output::Stdout {
-            text,
-            warnings: Vec::new(),
-        }
-    }
-
-    /// Writes the output: a report through the platform; text to stdout (warnings to
-    /// stderr, so a redirected file holds only the text).
-    pub fn write(self, platform: &mut Platform) -> Result<(), Failure> {
-        match self {
-            Output::Report(report) => platform.finish(&report),
-            Output::Stdout { text, warnings } => {
-                // Anything logged so far comes first (on CI the log is stdout too).
-                platform.flush();
-                for w in warnings {
-                    crate::platform::print_stderr(&format!("warning: {w}"));
-                }
-                use std::io::Write;
-                let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes())
-                    .and_then(|_| out.flush())
-                    .map_err(|e| {
-                        Failure::Operational(anyhow::anyhow!("cannot write to stdout: {e}"))
-                    })
-            }
-        }
-    }
-}
-
 /// Renders a plan in `format`.
-pub fn plan(plan: &Plan, config: &Config, format: Format) -> Result<Output, Failure> {
+pub fn plan(plan: &Plan, config: &Config, format: Format) -> Result<Outcome, Failure> {
     Ok(match format {
-        Format::Text => Output::stdout(text(plan)),
-        Format::Json => Output::stdout(pretty_text(&plan_view(plan, config))),
-        Format::TfvarsJson => Output::stdout(tfvars_text(plan, config)),
+        Format::Text => Outcome::stdout(text(plan)),
+        Format::Json => Outcome::stdout(pretty_text(&plan_view(plan, config))),
+        Format::TfvarsJson => Outcome::stdout(tfvars_text(plan, config)),
         Format::Dotenv => dotenv(plan),
-        Format::Github => Output::Report(plan_report(plan, config)),
-        Format::Markdown => Output::stdout(markdown(plan)),
+        Format::Github => Outcome::Report(plan_report(plan, config)),
+        Format::Markdown => Outcome::stdout(markdown(plan)),
     })
 }
 
 /// Renders a diff in `format` (`tfvars-json` has no meaning for a diff).
-pub fn diff(diff: &Diff, format: Format) -> Result<Output, Failure> {
+pub fn diff(diff: &Diff, format: Format) -> Result<Outcome, Failure> {
     Ok(match format {
-        Format::Text => Output::stdout(diff_text(diff)),
-        Format::Json => Output::stdout(pretty(&diff_json(diff))),
-        Format::Markdown => Output::stdout(diff_markdown(diff)),
-        Format::Github => Output::Report(diff_report(diff)),
-        Format::Dotenv => Output::stdout(diff_dotenv(diff)),
+        Format::Text => Outcome::stdout(diff_text(diff)),
+        Format::Json => Outcome::stdout(pretty(&diff_json(diff))),
+        Format::Markdown => Outcome::stdout(diff_markdown(diff)),
+        Format::Github => Outcome::Report(diff_report(diff)),
+        Format::Dotenv => Outcome::stdout(diff_dotenv(diff)),
         Format::TfvarsJson => {
             return Err(Failure::input(
                 "format",
@@ -417,7 +377,7 @@ fn key_part(name: &str) -> String {
 }
 
 /// `--format dotenv`: `SHIPGATE_*` keys (lists comma-separated) and the variables.
-fn dotenv(plan: &Plan) -> Output {
+fn dotenv(plan: &Plan) -> Outcome {
     let mut pairs: Vec<(String, String)> = vec![
         ("SHIPGATE_ENVIRONMENT".into(), plan.environment.clone()),
         ("SHIPGATE_TIERS".into(), plan.tiers.join(",")),
@@ -446,7 +406,7 @@ fn dotenv(plan: &Plan) -> Output {
     dotenv_output(pairs)
 }
 
-fn dotenv_output(pairs: Vec<(String, String)>) -> Output {
+fn dotenv_output(pairs: Vec<(String, String)>) -> Outcome {
     let mut text = String::new();
     let mut warnings = Vec::new();
     for (k, v) in &pairs {
@@ -466,7 +426,7 @@ fn dotenv_output(pairs: Vec<(String, String)>) -> Output {
             gitlab::DOTENV_MAX_BYTES
         ));
     }
-    Output::Stdout { text, warnings }
+    Outcome::Stdout { text, warnings }
 }
 
 /// `--format github`: step outputs, and the Markdown plan as the job summary.

@@ -4,12 +4,13 @@
 //! kept, flags first), the event/context variables, logging with annotations and groups,
 //! masking secrets, and writing a verb's results (outputs, job summary, artifacts) all at
 //! once at the end. Verb cores never read the environment or write files themselves: they
-//! get a [`Platform`] and return a [`Report`].
+//! get a [`Platform`] and return an [`Outcome`].
 
 pub mod context;
 pub mod github;
 pub mod gitlab;
 pub mod local;
+pub mod outcome;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use context::RunContext;
+pub use outcome::Outcome;
 
 use crate::error::Failure;
 
@@ -418,6 +420,27 @@ impl Platform {
         };
         self.flush();
         result
+    }
+
+    /// Writes a verb's [`Outcome`]: results through [`Platform::finish`] (then the verb's
+    /// own failure, if any, which sets the exit code), or text to stdout after the log, with
+    /// its warnings on stderr.
+    pub fn write(&mut self, outcome: Outcome) -> Result<(), Failure> {
+        match outcome {
+            Outcome::Report(report) => self.finish(&report),
+            Outcome::Failed { report, failure } => {
+                self.finish(&report)?;
+                Err(failure)
+            }
+            Outcome::Stdout { text, warnings } => {
+                // Anything logged so far comes first (on CI the log is stdout too).
+                self.flush();
+                for w in warnings {
+                    print_stderr(&format!("warning: {w}"));
+                }
+                write_stdout(text.as_bytes())
+            }
+        }
     }
 
     /// The path of a platform file variable, if set (`GITHUB_OUTPUT`, ...).
