@@ -1581,7 +1581,7 @@ fn gate_errors_quote_user_values_on_one_bounded_line() {
         ("exclude", "is not one of initiator"),
         ("request-in", "is not one of issue, merge-request"),
         ("issue-number", "is not an issue number"),
-        ("fail-on-denial", "is not true or false"),
+        ("fail-on-denial", "expected true or false, got"),
     ] {
         let run = gate(&fake, dir.path())
             .input("approvers", "alice")

@@ -19,6 +19,7 @@ use crate::cli::detect_changes::Args;
 use crate::error::{quote, Failure, Location};
 use crate::git::Git;
 use crate::glob::Dialect;
+use crate::platform::inputs::{boolean, integer};
 use crate::platform::{Kind, Outcome, Platform};
 
 use self::filters::Filter;
@@ -126,11 +127,11 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
         None => Dialect::Picomatch,
     };
     let fetch_depth = match input("initial-fetch-depth", &args.initial_fetch_depth) {
-        Some(v) => positive("initial-fetch-depth", &v, source::MAX_FETCH_DEPTH)?,
+        Some(v) => integer("initial-fetch-depth", &v, 1, source::MAX_FETCH_DEPTH)?,
         None => 100,
     };
     let dir_depth = match input("dir-names-max-depth", &args.dir_names_max_depth) {
-        Some(v) => Some(positive("dir-names-max-depth", &v, MAX_DIR_DEPTH)?),
+        Some(v) => Some(integer("dir-names-max-depth", &v, 1, MAX_DIR_DEPTH)?),
         None => None,
     };
     let on_ci = platform.kind != Kind::Local;
@@ -192,40 +193,6 @@ fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
 /// The most path segments `dir-names-max-depth` can keep (deeper than any real path).
 const MAX_DIR_DEPTH: u64 = 4096;
 
-/// A whole number from 1 to `max`; anything else is exit 2 naming the input and the range.
-fn positive<T: TryFrom<u64>>(name: &str, value: &str, max: u64) -> Result<T, Failure> {
-    let trimmed = value.trim();
-    let parsed = trimmed
-        .parse::<u64>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
-        .and_then(|n| T::try_from(n).ok());
-    parsed.ok_or_else(|| {
-        Failure::input(
-            name,
-            format!(
-                "expected a whole number from 1 to {max}, got {}",
-                quote(value)
-            ),
-        )
-    })
-}
-
-fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
-    match value.as_deref().map(str::to_lowercase).as_deref() {
-        None => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(_) => Err(Failure::input(
-            name,
-            format!(
-                "expected true or false, got {}",
-                quote(&value.unwrap_or_default())
-            ),
-        )),
-    }
-}
-
 /// Where the filters came from: a file (path as given) or the inline input.
 #[derive(Debug, Clone)]
 enum FilterSource {
@@ -273,13 +240,11 @@ fn load_filters(
     dir: &Path,
 ) -> Result<(Vec<Filter>, FilterSource, Option<ModelRun>), Failure> {
     let env = platform.input("env", args.env.as_deref());
-    let explicit = platform
-        .input("config", args.config.as_deref())
-        .map(PathBuf::from);
+    let explicit = platform.input("config", args.config.as_deref());
     let text = platform.input("filters", args.filters.as_deref());
     let wants_model = text.is_none() || explicit.is_some() || env.is_some();
     let found = if wants_model {
-        crate::config::find(dir, explicit.as_deref())?
+        platform.find_config(args.config.as_deref(), dir)?
     } else {
         None
     };

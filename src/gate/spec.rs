@@ -18,7 +18,7 @@ use crate::config::schema::{
     AfterDef, ApprovalsDef, ApproverGroupDef, FreezeDef, NamedMap, RuleDef, VetoDef, VetoWord,
 };
 use crate::error::{quote, Failure};
-use crate::platform::Platform;
+use crate::platform::{inputs, Platform};
 
 /// How the gate runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,15 +264,7 @@ fn bool_input(
     flag: &Option<String>,
     default: bool,
 ) -> Result<bool, Failure> {
-    match p.input(name, flag.as_deref()) {
-        None => Ok(default),
-        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
-        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-        Some(v) => Err(Failure::input(
-            name,
-            format!("{} is not true or false", quote(&v)),
-        )),
-    }
+    Ok(inputs::boolean(name, p.input(name, flag.as_deref()))?.unwrap_or(default))
 }
 
 fn duration_input(
@@ -280,9 +272,7 @@ fn duration_input(
     name: &str,
     flag: &Option<String>,
 ) -> Result<Option<Duration>, Failure> {
-    p.input(name, flag.as_deref())
-        .map(|v| parse_duration(&v).map_err(|e| Failure::input(name, e)))
-        .transpose()
+    inputs::duration(name, p.input(name, flag.as_deref()).as_deref())
 }
 
 /// The shortest and longest first pause between polls: shorter would hammer the API,
@@ -726,9 +716,10 @@ fn policy_source(
         .input("minimum-approvals", args.minimum_approvals.as_deref())
         .map(|v| parse_count(&v).map_err(|e| Failure::input("minimum-approvals", e)))
         .transpose()?;
-    let drop_in_group = approvers
-        .as_deref()
-        .map(|a| ("approvers".to_string(), split_list(a)));
+    let drop_in_group = match approvers.as_deref() {
+        Some(a) => Some(("approvers".to_string(), inputs::list("approvers", Some(a))?)),
+        None => None,
+    };
 
     let named = match &policy_text {
         Some(text) if text.contains('\n') || text.contains(':') => {
@@ -739,8 +730,7 @@ fn policy_source(
         None => None,
     };
     if named.is_some() || (environment.is_some() && approvers.is_none()) {
-        let explicit = p.input("config", args.config.as_deref());
-        let path = crate::config::find(cwd, explicit.as_deref().map(Path::new))?;
+        let path = p.find_config(args.config.as_deref(), cwd)?;
         let Some(path) = path else {
             return match named {
                 Some(n) => Err(Failure::input(

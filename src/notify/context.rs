@@ -520,46 +520,7 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
-/// The keys an object in a list input may name its item by, in order: `name` (plan's
-/// components), `login` (the gate's `approvers`: `{"login", "time", "comment_url",
-/// "reason"}`), `username` (GitLab users).
-pub const NAME_KEYS: [&str; 3] = ["name", "login", "username"];
-
-/// A list input: a JSON array (of strings, or of objects named by one of [`NAME_KEYS`]),
-/// or names separated by commas or newlines.
-pub fn parse_list(text: Option<&str>) -> Result<Vec<String>, String> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(Vec::new());
-    };
-    if text.starts_with('[') {
-        let items: Vec<serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| format!("is not a JSON array: {e}"))?;
-        return items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                serde_json::Value::String(s) => Ok(s),
-                serde_json::Value::Object(o) => NAME_KEYS
-                    .iter()
-                    .find_map(|k| o.get(*k).and_then(|n| n.as_str()))
-                    .map(str::to_string)
-                    .ok_or_else(|| {
-                        format!(
-                            "item {} of the list is an object without a string \"name\", \"login\" or \"username\"",
-                            i + 1
-                        )
-                    }),
-                other => Ok(other.to_string()),
-            })
-            .collect();
-    }
-    Ok(text
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect())
-}
+pub use crate::platform::inputs::{parse_list, NAME_KEYS};
 
 #[cfg(test)]
 mod tests {

@@ -158,9 +158,7 @@ fn notify(args: &Args, platform: &mut Platform) -> Result<Finish, Failure> {
 /// The `notify` section of the config: `config` when given, else `.shipgate.yml` in the
 /// working directory or a parent, if there is one.
 fn load_config(args: &Args, platform: &Platform) -> Result<Option<NotifyConfig>, Failure> {
-    let explicit = platform.input("config", args.config.as_deref());
-    let Some(path) = crate::config::find(Path::new("."), explicit.as_deref().map(Path::new))?
-    else {
+    let Some(path) = platform.find_config(args.config.as_deref(), Path::new("."))? else {
         return Ok(None);
     };
     let config = crate::config::load(&path)?;

@@ -10,6 +10,7 @@ use crate::cli::notify::Args;
 use crate::config::suggest;
 use crate::error::{quote, Failure};
 use crate::platform::context::var;
+use crate::platform::inputs::boolean;
 use crate::platform::{Kind, Platform};
 
 use super::context::{DeployInputs, Status};
@@ -644,18 +645,6 @@ fn statuses(input: &str, words: &[String]) -> Result<Vec<Status>, Failure> {
         .iter()
         .map(|w| w.parse::<Status>().map_err(|e| Failure::input(input, e)))
         .collect()
-}
-
-fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
-    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(other) => Err(Failure::input(
-            name,
-            format!("expected true or false, got {}", quote(other)),
-        )),
-    }
 }
 
 /// The person for `login` from the identity map (just the login when unmapped).

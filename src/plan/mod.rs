@@ -439,8 +439,7 @@ pub fn run(args: &Args, platform: &Platform) -> Result<Outcome, Failure> {
 /// Finds and loads the config for a verb: `--config`/`INPUT_CONFIG`, else `.shipgate.yml`
 /// here or up to the repository root. No file is exit 2.
 pub fn load_config(platform: &Platform, flag: Option<&str>) -> Result<Config, Failure> {
-    let explicit = platform.input("config", flag);
-    let found = config::find(Path::new("."), explicit.as_deref().map(Path::new))?;
+    let found = platform.find_config(flag, Path::new("."))?;
     let path = found.ok_or_else(|| {
         Failure::input(
             "config",

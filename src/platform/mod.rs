@@ -9,6 +9,7 @@
 pub mod context;
 pub mod github;
 pub mod gitlab;
+pub mod inputs;
 pub mod local;
 pub mod outcome;
 
@@ -204,26 +205,6 @@ impl Platform {
     /// The run's context (a cheap shared handle).
     pub fn context(&self) -> Arc<RunContext> {
         Arc::clone(&self.context)
-    }
-
-    /// Resolves an input: the flag if given, else `INPUT_<NAME>` (upper-cased, spaces to
-    /// `_`, hyphens kept, as the GitHub runner sets it), else the same with hyphens as
-    /// underscores (GitLab variables cannot contain hyphens). Values are trimmed; empty
-    /// means not given.
-    pub fn input(&self, name: &str, flag: Option<&str>) -> Option<String> {
-        if let Some(v) = flag.map(str::trim).filter(|v| !v.is_empty()) {
-            return Some(v.to_string());
-        }
-        let upper = name.replace(' ', "_").to_uppercase();
-        let keys = [
-            format!("INPUT_{upper}"),
-            format!("INPUT_{}", upper.replace('-', "_")),
-        ];
-        keys.iter()
-            .find_map(|k| self.env.get(k))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
     }
 
     /// Registers a secret: masked on GitHub at once, redacted from all our output.
