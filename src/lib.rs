@@ -67,11 +67,20 @@ where
 /// runner the same way.
 fn dispatch(command: Command, platform: &mut Platform) -> Result<(), Failure> {
     let outcome = match command {
-        Command::DetectChanges(args) => changes::run(&args, platform)?,
-        Command::Plan(args) => plan::run(&args, platform)?,
-        Command::Config(args) => config::command::run(&args, platform)?,
-        Command::Gate(args) => gate::run(&args, platform)?,
-        Command::Notify(args) => notify::run(&args, platform)?,
+        Command::DetectChanges(args) => {
+            let request = changes::request::read(&args, platform)?;
+            changes::run(&request, platform)?
+        }
+        Command::Plan(args) => plan::run(&plan::request::read(&args, platform)?)?,
+        Command::Config(args) => config::command::run(&config::request::read(&args), platform)?,
+        Command::Gate(args) => {
+            let spec = gate::request::read(&args, platform)?;
+            gate::run(&spec, platform)?
+        }
+        Command::Notify(args) => {
+            let opts = notify::request::read(&args, platform)?;
+            notify::run(&opts, platform)?
+        }
     };
     platform.write(outcome)
 }

@@ -10,21 +10,21 @@ pub mod matcher;
 pub mod model;
 pub mod names;
 pub mod report;
+pub mod request;
 pub mod source;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::detect_changes::Args;
 use crate::error::{quote, Failure, Location};
 use crate::git::Git;
 use crate::glob::Dialect;
-use crate::platform::inputs::{boolean, integer};
-use crate::platform::{Kind, Outcome, Platform};
+use crate::platform::{Outcome, Platform};
 
 use self::filters::Filter;
 use self::format::ListFormat;
 use self::matcher::{Matcher, Quantifier};
+use self::request::Request;
 use self::source::{EventContext, SourceOptions};
 
 /// Every setting of a run, validated.
@@ -43,16 +43,13 @@ pub struct Options {
     pub child_output: PathBuf,
 }
 
-/// Runs detect-changes and returns its report.
-pub fn run(args: &Args, platform: &mut Platform) -> Result<Outcome, Failure> {
-    if let Some(token) = platform.input("token", args.token.as_deref()) {
-        platform.add_secret(&token);
-    }
-    let opts = options(args, platform)?;
-    let (filters, source_name, model_run) = load_filters(args, platform, &opts.dir)?;
+/// Runs detect-changes as `request` (see [`request::read`]) asks and returns its report.
+pub fn run(request: &Request, platform: &mut Platform) -> Result<Outcome, Failure> {
+    let opts = &request.options;
+    let (filters, source_name, model_run) = load_filters(request, platform, &opts.dir)?;
     names::check(
         &filters,
-        &opts,
+        opts,
         platform.kind,
         &platform.gitlab.dotenv_prefix,
         model_run.as_ref().map(|m| m.model.labels.as_slice()),
@@ -66,7 +63,7 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Outcome, Failure> {
     // Compiling the globs and asking git are independent: do both at once. A bad glob still
     // wins over anything git reports, so the error a user sees is about their input.
     let (matcher, changeset) = std::thread::scope(|scope| {
-        let compiling = scope.spawn(|| compile(&filters, &opts, &source_name));
+        let compiling = scope.spawn(|| compile(&filters, opts, &source_name));
         let changeset = source::changed_files(&git, &ctx, &opts.source, platform);
         let matcher = compiling.join().unwrap_or_else(|_| {
             Err(Failure::Operational(anyhow::anyhow!(
@@ -88,110 +85,8 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Outcome, Failure> {
         add_model_edits(&git, run, &changeset, &mut hits, platform)?;
     }
     let model = model_run.as_ref().map(|m| &m.model);
-    report::build(&filters, &hits, &changeset, &opts, model, platform).map(Outcome::Report)
+    report::build(&filters, &hits, &changeset, opts, model, platform).map(Outcome::Report)
 }
-
-fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
-    let input = |name: &str, flag: &Option<String>| platform.input(name, flag.as_deref());
-
-    let dir = match input("working-directory", &args.working_directory) {
-        Some(d) => {
-            let p = PathBuf::from(&d);
-            if !p.is_dir() {
-                return Err(Failure::input(
-                    "working-directory",
-                    format!("{} is not a directory", quote(&d)),
-                ));
-            }
-            p
-        }
-        None => PathBuf::from("."),
-    };
-    let list_files = match input("list-files", &args.list_files) {
-        Some(v) => v
-            .parse()
-            .map_err(|e: String| Failure::input("list-files", e))?,
-        None => ListFormat::None,
-    };
-    let quantifier = match input("predicate-quantifier", &args.predicate_quantifier) {
-        Some(v) => v
-            .parse()
-            .map_err(|e: String| Failure::input("predicate-quantifier", e))?,
-        None => Quantifier::Some,
-    };
-    let dialect = match input("glob-dialect", &args.glob_dialect) {
-        Some(v) => v
-            .to_lowercase()
-            .parse()
-            .map_err(|e: String| Failure::input("glob-dialect", e))?,
-        None => Dialect::Picomatch,
-    };
-    let fetch_depth = match input("initial-fetch-depth", &args.initial_fetch_depth) {
-        Some(v) => integer("initial-fetch-depth", &v, 1, source::MAX_FETCH_DEPTH)?,
-        None => 100,
-    };
-    let dir_depth = match input("dir-names-max-depth", &args.dir_names_max_depth) {
-        Some(v) => Some(integer("dir-names-max-depth", &v, 1, MAX_DIR_DEPTH)?),
-        None => None,
-    };
-    let on_ci = platform.kind != Kind::Local;
-    let summary = boolean("summary", input("summary", &args.summary))?.unwrap_or(on_ci);
-    let source = SourceOptions {
-        base: input("base", &args.base),
-        git_ref: input("ref", &args.git_ref),
-        compare_to: input("compare-to", &args.compare_to),
-        fetch_depth,
-        token: input("token", &args.token),
-        use_api: boolean("use-api", input("use-api", &args.use_api))?.unwrap_or(false),
-        renames: boolean("renames", input("renames", &args.renames))?.unwrap_or(false),
-    };
-    let child_template =
-        input("child-pipeline-template", &args.child_pipeline_template).map(PathBuf::from);
-    if let Some(t) = &child_template {
-        // Only that it exists: a pipe (`<(...)`, /dev/fd/N) can be read once, later.
-        if std::fs::metadata(t).is_err() {
-            return Err(Failure::input(
-                "child-pipeline-template",
-                format!(
-                    "Configuration file {} not found",
-                    quote(&t.display().to_string())
-                ),
-            ));
-        }
-    }
-    let list_dirs =
-        boolean("list-dirs", input("list-dirs", &args.list_dirs))?.unwrap_or(dir_depth.is_some());
-    let output_dir = input("output-dir", &args.output_dir).map(|d| dir.join(d));
-    let child_output = input("child-pipeline", &args.child_pipeline)
-        .unwrap_or_else(|| "shipgate-child.yml".into());
-    let sinks = (
-        input("dotenv", &args.dotenv).unwrap_or_else(|| "shipgate.env".into()),
-        input("dotenv-prefix", &args.dotenv_prefix).unwrap_or_else(|| "SHIPGATE_".into()),
-        input("json-artifact", &args.json_artifact)
-            .unwrap_or_else(|| "shipgate-changes.json".into()),
-    );
-    if platform.kind == Kind::Gitlab {
-        platform.gitlab.dotenv = Some(sinks.0.into());
-        platform.gitlab.dotenv_prefix = sinks.1;
-        platform.gitlab.json = Some(sinks.2.into());
-    }
-    Ok(Options {
-        list_dirs,
-        output_dir,
-        child_output: child_output.into(),
-        dir,
-        list_files,
-        quantifier,
-        dialect,
-        source,
-        dir_depth,
-        summary,
-        child_template,
-    })
-}
-
-/// The most path segments `dir-names-max-depth` can keep (deeper than any real path).
-const MAX_DIR_DEPTH: u64 = 4096;
 
 /// Where the filters came from: a file (path as given) or the inline input.
 #[derive(Debug, Clone)]
@@ -235,16 +130,16 @@ fn is_path_input(text: &str) -> bool {
 /// The filters of a run: from `filters`; or derived from the pipeline model when there is
 /// no `filters`; or both, model first, when `filters` comes with `config` or `env`.
 fn load_filters(
-    args: &Args,
+    request: &Request,
     platform: &mut Platform,
     dir: &Path,
 ) -> Result<(Vec<Filter>, FilterSource, Option<ModelRun>), Failure> {
-    let env = platform.input("env", args.env.as_deref());
-    let explicit = platform.input("config", args.config.as_deref());
-    let text = platform.input("filters", args.filters.as_deref());
+    let env = request.env.clone();
+    let explicit = request.config.clone();
+    let text = request.filters.clone();
     let wants_model = text.is_none() || explicit.is_some() || env.is_some();
     let found = if wants_model {
-        platform.find_config(args.config.as_deref(), dir)?
+        platform.find_config(explicit.as_deref(), dir)?
     } else {
         None
     };

@@ -15,7 +15,7 @@
 pub mod context;
 pub mod layout;
 pub mod limits;
-pub mod options;
+pub mod request;
 pub mod secrets;
 pub mod sticky;
 pub mod template;
@@ -26,12 +26,9 @@ mod slack;
 mod teams;
 mod webhook;
 
-use std::path::Path;
-
 use anyhow::anyhow;
 use serde_json::{json, Value};
 
-use crate::cli::notify::Args;
 use crate::error::{quote, Failure};
 use crate::forge;
 use crate::http::{self, RetryPolicy};
@@ -39,7 +36,7 @@ use crate::platform::{Kind, Outcome, Platform, Report};
 
 use self::context::Context;
 use self::layout::Person;
-use self::options::{NotifyConfig, Options, Target, TargetKind};
+use self::request::{Options, Target, TargetKind};
 use self::template::Syntax;
 
 /// The report to write, and the failure to exit with after writing it (strict mode):
@@ -131,38 +128,27 @@ struct Prepared {
     problem: Option<String>,
 }
 
-/// Runs notify: what it sent, then a failure if a target did not get it.
-pub fn run(args: &Args, platform: &mut Platform) -> Result<Outcome, Failure> {
-    let done = notify(args, platform)?;
+/// Runs notify as `opts` (see [`request::read`]) asks: what it sent, then a failure if
+/// a target did not get it.
+pub fn run(opts: &Options, platform: &mut Platform) -> Result<Outcome, Failure> {
+    let done = notify(opts, platform)?;
     Ok(Outcome::finished(done.report, done.failure))
 }
 
-/// Resolves the inputs, gathers the context and sends to every target.
-fn notify(args: &Args, platform: &mut Platform) -> Result<Finish, Failure> {
-    let config = load_config(args, platform)?;
-    let opts = options::resolve(args, platform, config.as_ref())?;
+/// Gathers the context and sends to every target.
+fn notify(opts: &Options, platform: &mut Platform) -> Result<Finish, Failure> {
     let now = context::now(&platform.env)?;
     let ctx = Context::gather(&opts.deploy, platform.kind, &platform.context, now)?;
     let prepared = opts
         .targets
         .iter()
-        .map(|t| prepare(t, &ctx, &opts, platform))
+        .map(|t| prepare(t, &ctx, opts, platform))
         .collect::<Result<Vec<_>, Failure>>()?;
     if opts.dry_run {
         return Ok(dry_run(&prepared, &ctx, platform));
     }
     let outcomes = send_all(&prepared, &ctx)?;
-    Ok(finish(&prepared, outcomes, &ctx, &opts, platform))
-}
-
-/// The `notify` section of the config: `config` when given, else `.shipgate.yml` in the
-/// working directory or a parent, if there is one.
-fn load_config(args: &Args, platform: &Platform) -> Result<Option<NotifyConfig>, Failure> {
-    let Some(path) = platform.find_config(args.config.as_deref(), Path::new("."))? else {
-        return Ok(None);
-    };
-    let config = crate::config::load(&path)?;
-    Ok(Some(options::section(&config)))
+    Ok(finish(&prepared, outcomes, &ctx, opts, platform))
 }
 
 /// Who to mention for this target: nobody unless the status is in its `mention-on`.
@@ -173,7 +159,7 @@ fn people_for(target: &Target, ctx: &Context, opts: &Options) -> Vec<Person> {
     let logins = opts.mention.clone().unwrap_or_else(|| ctx.people());
     logins
         .iter()
-        .map(|l| options::person(&opts.identities, l.trim_start_matches('@')))
+        .map(|l| request::person(&opts.identities, l.trim_start_matches('@')))
         .collect()
 }
 

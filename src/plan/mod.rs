@@ -10,19 +10,20 @@
 
 mod changes;
 mod render;
+pub mod request;
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::cli::plan::Args;
 use crate::config::{self, Config};
 use crate::error::Failure;
 use crate::platform::{Outcome, Platform};
 
 pub use changes::ChangeSet;
 pub use render::Format;
+pub use request::Request;
 
 /// What one environment gets.
 #[derive(Debug, Clone, PartialEq)]
@@ -389,42 +390,29 @@ fn unknown<'a>(
     )
 }
 
-/// Runs `shipgate plan`: finds and loads the config, resolves, narrows, diffs, renders.
-pub fn run(args: &Args, platform: &Platform) -> Result<Outcome, Failure> {
-    let format_text = platform.input("format", args.format.as_deref());
-    let format = match format_text.as_deref() {
-        Some(text) => Format::parse(text)?,
-        None if platform.format == crate::platform::OutputFormat::Json => Format::Json,
-        None => Format::Text,
-    };
-    let env = platform
-        .input("env", args.env.as_deref())
-        .or_else(|| platform.input("environment", None))
-        .ok_or_else(|| {
-            Failure::input(
-                "env",
-                "which environment? pass --env NAME (see `shipgate config validate` for the list)",
-            )
-        })?;
-    let tier = platform.input("tier", args.tier.as_deref());
-    let other = platform.input("diff", args.diff.as_deref());
-    let changes_file = platform.input("changes", args.changes.as_deref());
-    let config = load_config(platform, args.config.as_deref())?;
-    let changed = match &changes_file {
-        Some(path) => Some(changes::read(Path::new(path), &config)?),
-        None => None,
-    };
+/// Runs `shipgate plan` as `request` (see [`request::read`]) asks: resolves, narrows,
+/// diffs, renders.
+pub fn run(request: &Request) -> Result<Outcome, Failure> {
+    let Request {
+        format,
+        env,
+        tier,
+        diff: other,
+        changed,
+        config,
+    } = request;
+    let format = *format;
     let plan_for = |name: &str| -> Result<Plan, Failure> {
-        let plan = resolve(&config, name, tier.as_deref())?;
+        let plan = resolve(config, name, tier.as_deref())?;
         Ok(match &changed {
             Some(set) => narrow(plan, set),
             None => plan,
         })
     };
-    let from = plan_for(&env)?;
+    let from = plan_for(env)?;
     match other {
         Some(other) => {
-            let to = plan_for(&other).map_err(|f| match f {
+            let to = plan_for(other).map_err(|f| match f {
                 Failure::Input { message, .. } if message.starts_with("unknown environment") => {
                     Failure::input("diff", message)
                 }
@@ -432,7 +420,7 @@ pub fn run(args: &Args, platform: &Platform) -> Result<Outcome, Failure> {
             })?;
             render::diff(&diff(from, to), format)
         }
-        None => render::plan(&from, &config, format),
+        None => render::plan(&from, config, format),
     }
 }
 

@@ -4,6 +4,7 @@
 //! redacted everywhere) the moment it is read.
 
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
 use crate::cli::notify::Args;
@@ -152,6 +153,22 @@ pub struct Options {
     /// Logins to mention instead of whoever triggered the run.
     pub mention: Option<Vec<String>>,
     pub identities: Vec<(String, Person)>,
+}
+
+/// The notify request: the config's `notify` section, then every input, checked.
+pub fn read(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
+    let config = load_config(args, platform)?;
+    resolve(args, platform, config.as_ref())
+}
+
+/// The `notify` section of the config: `config` when given, else `.shipgate.yml` in the
+/// working directory or a parent, if there is one.
+fn load_config(args: &Args, platform: &Platform) -> Result<Option<NotifyConfig>, Failure> {
+    let Some(path) = platform.find_config(args.config.as_deref(), Path::new("."))? else {
+        return Ok(None);
+    };
+    let config = crate::config::load(&path)?;
+    Ok(Some(section(&config)))
 }
 
 /// Reads and checks every input. Secrets are registered first, so nothing printed after
