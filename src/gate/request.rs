@@ -132,140 +132,24 @@ pub fn read(args: &Args, p: &Platform) -> Result<Spec, Failure> {
 /// named policy is used.
 pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
     let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
-    let mode = match input("mode", &args.mode)
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("blocking") => Mode::Blocking,
-        Some("request") => Mode::Request,
-        Some("evaluate") => Mode::Evaluate,
-        Some("verify") => Mode::Verify,
-        Some("gitlab-jobs") => Mode::GitlabJobs,
-        Some("gitlab-approve") => Mode::GitlabApprove,
-        Some(other) => {
-            return Err(Failure::input(
-                "mode",
-                format!(
-                "{} is not one of blocking, request, evaluate, verify, gitlab-approve, gitlab-jobs",
-                quote(other)
-            ),
-            ))
-        }
-    };
+    let mode = mode(p, args)?;
     let environment = input("environment", &args.environment);
     let (mut policy, extras, source) = policy_source(args, p, cwd, environment.as_deref())?;
     let inline = source == Source::Inline;
     let named_policy = (source == Source::Named).then(|| policy.name.clone());
-
-    if let Some(text) = input("exclude", &args.exclude) {
-        let more = parse_exclusions(&text).map_err(|e| Failure::input("exclude", e))?;
-        for e in more {
-            if !policy.exclude.contains(&e) {
-                policy.exclude.push(e);
-            }
-        }
-    }
-    if bool_input(
-        p,
-        "exclude-workflow-initiator-as-approver",
-        &args.exclude_workflow_initiator_as_approver,
-        false,
-    )? && !policy.exclude.contains(&Exclusion::Initiator)
-    {
-        policy.exclude.push(Exclusion::Initiator);
-    }
-    if let Some(v) = input("veto", &args.veto) {
-        policy.veto = parse_veto(&v).map_err(|e| Failure::input("veto", e))?;
-    }
-    if let Veto::Groups(names) = &policy.veto {
-        for n in names {
-            if !policy.groups.iter().any(|(g, _)| g == n) {
-                return Err(Failure::input(
-                    "veto",
-                    format!("{} is not an approver group of the policy", quote(n)),
-                ));
-            }
-        }
-    }
-    check_groups(&policy)?;
-
-    let extra_approve = input("additional-approved-words", &args.additional_approved_words)
-        .map(|v| split_list(&v))
-        .unwrap_or_default();
-    let extra_deny = input("additional-denied-words", &args.additional_denied_words)
-        .map(|v| split_list(&v))
-        .unwrap_or_default();
-    let reasons = bool_input(
-        p,
-        "allow-comment-reasons",
-        &args.allow_comment_reasons,
-        true,
-    )?;
-
-    let tz = input("timezone", &args.timezone).unwrap_or_else(|| "UTC".into());
-    super::time::zone(&tz).map_err(|e| Failure::input("timezone", e))?;
-    let mut windows = Vec::new();
-    let window_lines = input("windows", &args.windows)
-        .map(|v| {
-            v.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    for w in extras.windows.iter().chain(window_lines.iter()) {
-        windows.push(Window::parse(w, &tz).map_err(|e| Failure::input("windows", e))?);
-    }
-    let mut freezes = Vec::new();
-    for f in &extras.freezes {
-        freezes.push(
-            Freeze::new(&f.from.0, &f.to.0, f.reason.clone(), &tz)
-                .map_err(|e| Failure::input("freezes", e))?,
-        );
-    }
-    if let Some(text) = input("freezes", &args.freezes) {
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            freezes.push(Freeze::parse_line(line, &tz).map_err(|e| Failure::input("freezes", e))?);
-        }
-    }
-
-    let parse = |name: &str, v: &Option<String>| -> Result<Option<Duration>, Failure> {
-        v.as_deref()
-            .map(|t| parse_duration(t).map_err(|e| Failure::input(name, e)))
-            .transpose()
-    };
-    let timeout = match duration_input(p, "timeout", &args.timeout)? {
-        Some(t) => Some(t),
-        None => parse("policy", &extras.timeout)?,
-    };
-    let wait = match duration_input(p, "wait-timer", &args.wait_timer)? {
-        Some(t) => Some(t),
-        None => parse("policy", &extras.wait)?,
-    };
-    let after = match input("after-environment", &args.after_environment) {
-        Some(env) => Some(After {
-            environment: env,
-            soak: duration_input(p, "after-soak", &args.after_soak)?.unwrap_or_default(),
-        }),
-        None => match &extras.after {
-            Some(a) => Some(After {
-                environment: a.environment.0.clone(),
-                soak: parse("policy", &a.soak.as_ref().map(|s| s.0.clone()))?.unwrap_or_default(),
-            }),
-            None => None,
-        },
-    };
+    policy_inputs(p, args, &mut policy)?;
+    let (extra_approve, extra_deny, reasons) = comment_words(p, args)?;
+    let (mut windows, mut freezes) = windows_and_freezes(p, args, &extras)?;
+    let Timers {
+        timeout,
+        mut wait,
+        mut after,
+    } = timers(p, args, &extras)?;
 
     let (skipped, skip_reason) = skip_rules(
         input("skip-rules", &args.skip_rules),
         input("skip-reason", &args.skip_reason),
     )?;
-    let mut windows = windows;
-    let mut freezes = freezes;
-    let mut wait = wait;
-    let mut after = after;
     for rule in &skipped {
         match rule.as_str() {
             "after" => after = None,
@@ -278,84 +162,10 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         None => Duration::from_secs(10),
         Some(v) => parse_poll(&v).map_err(|e| Failure::input("polling-interval-seconds", e))?,
     };
-    let issue_body = match input("issue-body-file-path", &args.issue_body_file_path) {
-        Some(path) => read_bounded(&cwd.join(&path)).map_err(|e| {
-            Failure::input(
-                "issue-body-file-path",
-                format!("cannot read {}: {e}", quote(&path)),
-            )
-        })?,
-        None => input("issue-body", &args.issue_body).unwrap_or_default(),
-    };
-    let body_chars = issue_body.chars().count();
-    if body_chars > MAX_ISSUE_BODY {
-        let name = if input("issue-body-file-path", &args.issue_body_file_path).is_some() {
-            "issue-body-file-path"
-        } else {
-            "issue-body"
-        };
-        return Err(Failure::input(
-            name,
-            format!("{body_chars} characters is more than the maximum {MAX_ISSUE_BODY} (GitHub refuses issue bodies over 65,536)"),
-        ));
-    }
-    let issue_title = input("issue-title", &args.issue_title);
-    if let Some(title) = issue_title.as_deref() {
-        if title.chars().count() > MAX_TITLE || title.contains(['\n', '\r']) {
-            return Err(Failure::input(
-                "issue-title",
-                format!(
-                    "{} is not one line of at most {MAX_TITLE} characters",
-                    quote(title)
-                ),
-            ));
-        }
-    }
-    let target_repo = match (
-        input("target-repository-owner", &args.target_repository_owner),
-        input("target-repository", &args.target_repository),
-    ) {
-        (Some(o), Some(r)) => Some(format!("{o}/{r}")),
-        (None, None) => None,
-        _ => {
-            return Err(Failure::input(
-                "target-repository",
-                "set both target-repository-owner and target-repository, or neither",
-            ))
-        }
-    };
-    let dispatch_inputs = match input("dispatch-inputs", &args.dispatch_inputs) {
-        None => serde_json::Map::new(),
-        // The inputs travel in the request's body, which GitHub caps.
-        Some(text) if text.chars().count() > MAX_DISPATCH_INPUTS => {
-            return Err(Failure::input(
-                "dispatch-inputs",
-                format!(
-                    "{} characters is more than the maximum {MAX_DISPATCH_INPUTS}",
-                    text.chars().count()
-                ),
-            ))
-        }
-        Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(serde_json::Value::Object(m)) => m,
-            _ => {
-                return Err(Failure::input(
-                    "dispatch-inputs",
-                    "expected a JSON object of workflow inputs",
-                ))
-            }
-        },
-    };
-    let issue_number = input("issue-number", &args.issue_number)
-        .map(|v| {
-            v.trim_start_matches('#').parse::<u64>().map_err(|_| {
-                Failure::input(
-                    "issue-number",
-                    format!("{} is not an issue number", quote(&v)),
-                )
-            })
-        })
-        .transpose()?;
+    let (issue_body, issue_title) = issue_text(p, args, cwd)?;
+    let target_repo = target_repo(p, args)?;
+    let dispatch_inputs = dispatch_inputs(p, args)?;
+    let issue_number = issue_number(p, args)?;
 
     Ok(Spec {
         mode,
@@ -392,7 +202,287 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
         dispatch_inputs,
         issue_number,
         approvals_dir: input("approvals-dir", &args.approvals_dir),
-        request_in_merge_request: match input("request-in", &args.request_in)
+        request_in_merge_request: request_in(p, args)?,
+        app: app(p, args)?,
+        dry_run: args.dry_run || bool_input(p, "dry-run", &None, false)?,
+    })
+}
+
+/// `mode`: blocking (the default), request, evaluate, verify, gitlab-jobs, gitlab-approve.
+fn mode(p: &Platform, args: &Args) -> Result<Mode, Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    Ok(
+        match input("mode", &args.mode)
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("blocking") => Mode::Blocking,
+            Some("request") => Mode::Request,
+            Some("evaluate") => Mode::Evaluate,
+            Some("verify") => Mode::Verify,
+            Some("gitlab-jobs") => Mode::GitlabJobs,
+            Some("gitlab-approve") => Mode::GitlabApprove,
+            Some(other) => {
+                return Err(Failure::input(
+                    "mode",
+                    format!(
+                "{} is not one of blocking, request, evaluate, verify, gitlab-approve, gitlab-jobs",
+                quote(other)
+            ),
+                ))
+            }
+        },
+    )
+}
+
+/// `exclude`, `exclude-workflow-initiator-as-approver` and `veto`, applied to the policy,
+/// and the policy's groups checked.
+fn policy_inputs(p: &Platform, args: &Args, policy: &mut RawPolicy) -> Result<(), Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    if let Some(text) = input("exclude", &args.exclude) {
+        let more = parse_exclusions(&text).map_err(|e| Failure::input("exclude", e))?;
+        for e in more {
+            if !policy.exclude.contains(&e) {
+                policy.exclude.push(e);
+            }
+        }
+    }
+    if bool_input(
+        p,
+        "exclude-workflow-initiator-as-approver",
+        &args.exclude_workflow_initiator_as_approver,
+        false,
+    )? && !policy.exclude.contains(&Exclusion::Initiator)
+    {
+        policy.exclude.push(Exclusion::Initiator);
+    }
+    if let Some(v) = input("veto", &args.veto) {
+        policy.veto = parse_veto(&v).map_err(|e| Failure::input("veto", e))?;
+    }
+    if let Veto::Groups(names) = &policy.veto {
+        for n in names {
+            if !policy.groups.iter().any(|(g, _)| g == n) {
+                return Err(Failure::input(
+                    "veto",
+                    format!("{} is not an approver group of the policy", quote(n)),
+                ));
+            }
+        }
+    }
+    check_groups(policy)
+}
+
+/// `additional-approved-words`, `additional-denied-words` and `allow-comment-reasons`.
+fn comment_words(p: &Platform, args: &Args) -> Result<(Vec<String>, Vec<String>, bool), Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    let extra_approve = input("additional-approved-words", &args.additional_approved_words)
+        .map(|v| split_list(&v))
+        .unwrap_or_default();
+    let extra_deny = input("additional-denied-words", &args.additional_denied_words)
+        .map(|v| split_list(&v))
+        .unwrap_or_default();
+    let reasons = bool_input(
+        p,
+        "allow-comment-reasons",
+        &args.allow_comment_reasons,
+        true,
+    )?;
+
+    Ok((extra_approve, extra_deny, reasons))
+}
+
+/// `timezone`, `windows` and `freezes`, after the policy's own windows and freezes.
+fn windows_and_freezes(
+    p: &Platform,
+    args: &Args,
+    extras: &Extras,
+) -> Result<(Vec<Window>, Vec<Freeze>), Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    let tz = input("timezone", &args.timezone).unwrap_or_else(|| "UTC".into());
+    super::time::zone(&tz).map_err(|e| Failure::input("timezone", e))?;
+    let mut windows = Vec::new();
+    let window_lines = input("windows", &args.windows)
+        .map(|v| {
+            v.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    for w in extras.windows.iter().chain(window_lines.iter()) {
+        windows.push(Window::parse(w, &tz).map_err(|e| Failure::input("windows", e))?);
+    }
+    let mut freezes = Vec::new();
+    for f in &extras.freezes {
+        freezes.push(
+            Freeze::new(&f.from.0, &f.to.0, f.reason.clone(), &tz)
+                .map_err(|e| Failure::input("freezes", e))?,
+        );
+    }
+    if let Some(text) = input("freezes", &args.freezes) {
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            freezes.push(Freeze::parse_line(line, &tz).map_err(|e| Failure::input("freezes", e))?);
+        }
+    }
+
+    Ok((windows, freezes))
+}
+
+/// `timeout`, `wait-timer` and `after-environment`/`after-soak`, else the policy's own.
+fn timers(p: &Platform, args: &Args, extras: &Extras) -> Result<Timers, Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    let parse = |name: &str, v: &Option<String>| -> Result<Option<Duration>, Failure> {
+        v.as_deref()
+            .map(|t| parse_duration(t).map_err(|e| Failure::input(name, e)))
+            .transpose()
+    };
+    let timeout = match duration_input(p, "timeout", &args.timeout)? {
+        Some(t) => Some(t),
+        None => parse("policy", &extras.timeout)?,
+    };
+    let wait = match duration_input(p, "wait-timer", &args.wait_timer)? {
+        Some(t) => Some(t),
+        None => parse("policy", &extras.wait)?,
+    };
+    let after = match input("after-environment", &args.after_environment) {
+        Some(env) => Some(After {
+            environment: env,
+            soak: duration_input(p, "after-soak", &args.after_soak)?.unwrap_or_default(),
+        }),
+        None => match &extras.after {
+            Some(a) => Some(After {
+                environment: a.environment.0.clone(),
+                soak: parse("policy", &a.soak.as_ref().map(|s| s.0.clone()))?.unwrap_or_default(),
+            }),
+            None => None,
+        },
+    };
+
+    Ok(Timers {
+        timeout,
+        wait,
+        after,
+    })
+}
+
+/// The gate's timers, from the inputs or the policy.
+struct Timers {
+    timeout: Option<Duration>,
+    wait: Option<Duration>,
+    after: Option<After>,
+}
+
+/// `issue-body` (or `issue-body-file-path`) and `issue-title`, bounded.
+fn issue_text(p: &Platform, args: &Args, cwd: &Path) -> Result<(String, Option<String>), Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    let issue_body = match input("issue-body-file-path", &args.issue_body_file_path) {
+        Some(path) => read_bounded(&cwd.join(&path)).map_err(|e| {
+            Failure::input(
+                "issue-body-file-path",
+                format!("cannot read {}: {e}", quote(&path)),
+            )
+        })?,
+        None => input("issue-body", &args.issue_body).unwrap_or_default(),
+    };
+    let body_chars = issue_body.chars().count();
+    if body_chars > MAX_ISSUE_BODY {
+        let name = if input("issue-body-file-path", &args.issue_body_file_path).is_some() {
+            "issue-body-file-path"
+        } else {
+            "issue-body"
+        };
+        return Err(Failure::input(
+            name,
+            format!("{body_chars} characters is more than the maximum {MAX_ISSUE_BODY} (GitHub refuses issue bodies over 65,536)"),
+        ));
+    }
+    let issue_title = input("issue-title", &args.issue_title);
+    if let Some(title) = issue_title.as_deref() {
+        if title.chars().count() > MAX_TITLE || title.contains(['\n', '\r']) {
+            return Err(Failure::input(
+                "issue-title",
+                format!(
+                    "{} is not one line of at most {MAX_TITLE} characters",
+                    quote(title)
+                ),
+            ));
+        }
+    }
+    Ok((issue_body, issue_title))
+}
+
+/// `target-repository-owner` with `target-repository`: both or neither.
+fn target_repo(p: &Platform, args: &Args) -> Result<Option<String>, Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    Ok(
+        match (
+            input("target-repository-owner", &args.target_repository_owner),
+            input("target-repository", &args.target_repository),
+        ) {
+            (Some(o), Some(r)) => Some(format!("{o}/{r}")),
+            (None, None) => None,
+            _ => {
+                return Err(Failure::input(
+                    "target-repository",
+                    "set both target-repository-owner and target-repository, or neither",
+                ))
+            }
+        },
+    )
+}
+
+/// `dispatch-inputs`: a bounded JSON object.
+fn dispatch_inputs(
+    p: &Platform,
+    args: &Args,
+) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    Ok(match input("dispatch-inputs", &args.dispatch_inputs) {
+        None => serde_json::Map::new(),
+        // The inputs travel in the request's body, which GitHub caps.
+        Some(text) if text.chars().count() > MAX_DISPATCH_INPUTS => {
+            return Err(Failure::input(
+                "dispatch-inputs",
+                format!(
+                    "{} characters is more than the maximum {MAX_DISPATCH_INPUTS}",
+                    text.chars().count()
+                ),
+            ))
+        }
+        Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => {
+                return Err(Failure::input(
+                    "dispatch-inputs",
+                    "expected a JSON object of workflow inputs",
+                ))
+            }
+        },
+    })
+}
+
+/// `issue-number` (`#` allowed).
+fn issue_number(p: &Platform, args: &Args) -> Result<Option<u64>, Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    input("issue-number", &args.issue_number)
+        .map(|v| {
+            v.trim_start_matches('#').parse::<u64>().map_err(|_| {
+                Failure::input(
+                    "issue-number",
+                    format!("{} is not an issue number", quote(&v)),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// `request-in`: issue (the default) or merge-request.
+fn request_in(p: &Platform, args: &Args) -> Result<bool, Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    Ok(
+        match input("request-in", &args.request_in)
             .map(|v| v.to_ascii_lowercase())
             .as_deref()
         {
@@ -405,7 +495,14 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
                 ))
             }
         },
-        app: match (
+    )
+}
+
+/// `app-id` with `app-private-key` (and `app-installation-id`): both or neither.
+fn app(p: &Platform, args: &Args) -> Result<Option<(String, String, Option<String>)>, Failure> {
+    let input = |name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    Ok(
+        match (
             input("app-id", &args.app_id),
             input("app-private-key", &args.app_private_key),
         ) {
@@ -428,8 +525,7 @@ pub fn resolve(args: &Args, p: &Platform, cwd: &Path) -> Result<Spec, Failure> {
                 ))
             }
         },
-        dry_run: args.dry_run || bool_input(p, "dry-run", &None, false)?,
-    })
+    )
 }
 
 /// The policy from (in order) the `policy` input, the environment's gate in the config,
