@@ -181,37 +181,16 @@ pub fn resolve(
     let input = |p: &Platform, name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
 
     // Secrets first.
-    let slack_token = input(platform, "slack-token", &args.slack_token);
-    let slack_webhook = input(platform, "slack-webhook-url", &args.slack_webhook_url);
-    let teams_url = input(platform, "teams-webhook-url", &args.teams_webhook_url);
-    let webhook_url = input(platform, "webhook-url", &args.webhook_url);
-    let webhook_secret = input(platform, "webhook-secret", &args.webhook_secret);
-    let github_token = input(platform, "github-token", &args.github_token)
-        .or_else(|| platform.context.github_token.get().map(str::to_string));
-    let gitlab_token = input(platform, "gitlab-token", &args.gitlab_token)
-        .or_else(|| platform.context.gitlab_token.get().map(str::to_string));
-    let job_token = platform.context.job_token.get().map(str::to_string);
-    for secret in [
-        &slack_token,
-        &webhook_secret,
-        &github_token,
-        &gitlab_token,
-        &job_token,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        platform.add_secret(secret);
-    }
-    for url in [&slack_webhook, &teams_url, &webhook_url]
-        .into_iter()
-        .flatten()
-    {
-        add_url_secret(platform, url);
-    }
-    if let Some(cfg) = config {
-        register_config_secrets(cfg, platform);
-    }
+    let Secrets {
+        slack_token,
+        slack_webhook,
+        teams_url,
+        webhook_url,
+        webhook_secret,
+        github_token,
+        gitlab_token,
+        job_token,
+    } = secrets(args, platform, config);
 
     if platform.kind == Kind::Gitlab {
         let dotenv = input(platform, "dotenv", &args.dotenv)
@@ -220,19 +199,7 @@ pub fn resolve(
         platform.gitlab.dotenv_prefix = "SHIPGATE_".to_string();
     }
 
-    let deploy = DeployInputs {
-        status: input(platform, "status", &args.status),
-        environment: input(platform, "environment", &args.environment),
-        environment_url: input(platform, "environment-url", &args.environment_url),
-        version: input(platform, "version", &args.version),
-        components: input(platform, "components", &args.components),
-        approvers: input(platform, "approvers", &args.approvers),
-        message: input(platform, "message", &args.message),
-        started_at: input(platform, "started-at", &args.started_at),
-        thread_key: input(platform, "thread-key", &args.thread_key),
-        sha: input(platform, "sha", &args.sha),
-        pr_number: input(platform, "pr-number", &args.pr_number),
-    };
+    let deploy = deploy_inputs(args, platform);
     let dry_run = boolean("dry-run", input(platform, "dry-run", &args.dry_run))?;
     let strict = boolean("strict", input(platform, "strict", &args.strict))?;
     let mention_on = match input(platform, "mention-on", &args.mention_on) {
@@ -386,34 +353,7 @@ pub fn resolve(
                 settings: from_inputs(k)?,
                 wanted_by,
             },
-            (None, Err(())) => {
-                let mut known: Vec<String> = TargetKind::ALL
-                    .iter()
-                    .map(|k| k.name().to_string())
-                    .collect();
-                if let Some(c) = config {
-                    known.extend(c.targets.iter().map(|(n, _)| n.clone()));
-                }
-                let hint = suggest(&name, known.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean {}?", quote(s)))
-                    .unwrap_or_default();
-                // Kinds as they are; names from the config are user text.
-                let listed: Vec<String> = known
-                    .iter()
-                    .map(|k| match k.parse::<TargetKind>() {
-                        Ok(_) => k.clone(),
-                        Err(()) => quote(k),
-                    })
-                    .collect();
-                return Err(Failure::input(
-                    "targets",
-                    format!(
-                        "unknown target {} (expected one of: {}){hint}",
-                        quote(&name),
-                        crate::error::one_line(&listed.join(", "))
-                    ),
-                ));
-            }
+            (None, Err(())) => return Err(unknown_target(&name, config)),
         };
         check_target(&target, platform)?;
         targets.push(target);
@@ -427,6 +367,115 @@ pub fn resolve(
         mention,
         identities: config.map(|c| c.identities.clone()).unwrap_or_default(),
     })
+}
+
+/// The secrets among the inputs (and the runner's tokens), each registered with the
+/// platform the moment it is read, with the config's own.
+struct Secrets {
+    slack_token: Option<String>,
+    slack_webhook: Option<String>,
+    teams_url: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    github_token: Option<String>,
+    gitlab_token: Option<String>,
+    job_token: Option<String>,
+}
+
+/// Reads the [`Secrets`] and registers each one.
+fn secrets(args: &Args, platform: &mut Platform, config: Option<&NotifyConfig>) -> Secrets {
+    let input = |p: &Platform, name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    let slack_token = input(platform, "slack-token", &args.slack_token);
+    let slack_webhook = input(platform, "slack-webhook-url", &args.slack_webhook_url);
+    let teams_url = input(platform, "teams-webhook-url", &args.teams_webhook_url);
+    let webhook_url = input(platform, "webhook-url", &args.webhook_url);
+    let webhook_secret = input(platform, "webhook-secret", &args.webhook_secret);
+    let github_token = input(platform, "github-token", &args.github_token)
+        .or_else(|| platform.context.github_token.get().map(str::to_string));
+    let gitlab_token = input(platform, "gitlab-token", &args.gitlab_token)
+        .or_else(|| platform.context.gitlab_token.get().map(str::to_string));
+    let job_token = platform.context.job_token.get().map(str::to_string);
+    for secret in [
+        &slack_token,
+        &webhook_secret,
+        &github_token,
+        &gitlab_token,
+        &job_token,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        platform.add_secret(secret);
+    }
+    for url in [&slack_webhook, &teams_url, &webhook_url]
+        .into_iter()
+        .flatten()
+    {
+        add_url_secret(platform, url);
+    }
+    if let Some(cfg) = config {
+        register_config_secrets(cfg, platform);
+    }
+
+    Secrets {
+        slack_token,
+        slack_webhook,
+        teams_url,
+        webhook_url,
+        webhook_secret,
+        github_token,
+        gitlab_token,
+        job_token,
+    }
+}
+
+/// What the deployment is: status, environment, version and the rest, as given.
+fn deploy_inputs(args: &Args, platform: &Platform) -> DeployInputs {
+    let input = |p: &Platform, name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    DeployInputs {
+        status: input(platform, "status", &args.status),
+        environment: input(platform, "environment", &args.environment),
+        environment_url: input(platform, "environment-url", &args.environment_url),
+        version: input(platform, "version", &args.version),
+        components: input(platform, "components", &args.components),
+        approvers: input(platform, "approvers", &args.approvers),
+        message: input(platform, "message", &args.message),
+        started_at: input(platform, "started-at", &args.started_at),
+        thread_key: input(platform, "thread-key", &args.thread_key),
+        sha: input(platform, "sha", &args.sha),
+        pr_number: input(platform, "pr-number", &args.pr_number),
+    }
+}
+
+/// `targets` names a target that is neither a kind nor in the config: the known names,
+/// and the nearest as a hint.
+fn unknown_target(name: &str, config: Option<&NotifyConfig>) -> Failure {
+    let mut known: Vec<String> = TargetKind::ALL
+        .iter()
+        .map(|k| k.name().to_string())
+        .collect();
+    if let Some(c) = config {
+        known.extend(c.targets.iter().map(|(n, _)| n.clone()));
+    }
+    let hint = suggest(name, known.iter().map(String::as_str))
+        .map(|s| format!("; did you mean {}?", quote(s)))
+        .unwrap_or_default();
+    // Kinds as they are; names from the config are user text.
+    let listed: Vec<String> = known
+        .iter()
+        .map(|k| match k.parse::<TargetKind>() {
+            Ok(_) => k.clone(),
+            Err(()) => quote(k),
+        })
+        .collect();
+    Failure::input(
+        "targets",
+        format!(
+            "unknown target {} (expected one of: {}){hint}",
+            quote(name),
+            crate::error::one_line(&listed.join(", "))
+        ),
+    )
 }
 
 /// A configured target: the config's settings, with the inputs filling what it leaves out.
