@@ -1251,8 +1251,8 @@ fn huge_durations_and_counts_are_bad_input_naming_the_maximum() {
         ),
         (&[("polling-interval-seconds", "1e20")], "polling-interval-seconds", "maximum 3600"),
         (&[("polling-interval-seconds", "1e-300")], "polling-interval-seconds", "greater than 0"),
-        (&[("minimum-approvals", "99999999999")], "minimum-approvals", "maximum 1000"),
-        (&[("veto", "4294967296")], "veto", "maximum 1000"),
+        (&[("minimum-approvals", "99999999999")], "minimum-approvals", "from 0 to 1000"),
+        (&[("veto", "4294967296")], "veto", "from 0 to 1000"),
         (
             &[("policy", "approvers: {a: {users: [alice]}}\ntimeout: '1e20'\n")],
             "policy",

@@ -95,6 +95,28 @@ fn a_bad_list_is_one_error_in_every_verb() {
 }
 
 #[test]
+fn a_bad_integer_is_one_wording_in_every_verb() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "a").commit("first");
+    for (verb_name, input, range) in [
+        (
+            "detect-changes",
+            "initial-fetch-depth",
+            "from 1 to 2147483647",
+        ),
+        ("gate", "minimum-approvals", "from 0 to 1000"),
+    ] {
+        let (code, message) = failure(verb(verb_name, repo.path()).input(input, "lots"));
+        assert_eq!(code, 2, "{verb_name}: {message}");
+        assert_eq!(
+            message,
+            format!("expected a whole number {range}, got 'lots'"),
+            "{verb_name}"
+        );
+    }
+}
+
+#[test]
 fn a_bad_duration_is_one_error_in_every_verb() {
     same_everywhere(
         &[("gate", "timeout", "soon"), ("gate", "wait-timer", "soon")],

@@ -266,14 +266,7 @@ pub fn parse_poll(text: &str) -> Result<Duration, String> {
 
 /// Parses a count of approvals: a whole number from 0 to [`MAX_APPROVALS`].
 pub fn parse_count(text: &str) -> Result<u32, String> {
-    match text.trim().parse::<u64>() {
-        Ok(n) if n <= u64::from(MAX_APPROVALS) => Ok(n as u32),
-        Ok(_) => Err(format!(
-            "{} is more than the maximum {MAX_APPROVALS}",
-            quote(text)
-        )),
-        Err(_) => Err(format!("{} is not a whole number", quote(text))),
-    }
+    crate::platform::inputs::parse_integer(text, 0, u64::from(MAX_APPROVALS)).map(|n| n as u32)
 }
 
 /// Parses `veto`: `any`, `never`/`none`, a number, or a comma list of group names.

@@ -69,21 +69,28 @@ pub fn list(name: &str, value: Option<&str>) -> Result<Vec<String>, Failure> {
 /// A whole number from `min` to `max`; anything else is exit 2 naming the input and the
 /// range.
 pub fn integer<T: TryFrom<u64>>(name: &str, value: &str, min: u64, max: u64) -> Result<T, Failure> {
+    parse_integer(value, min, max)
+        .ok()
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| Failure::input(name, integer_error(value, min, max)))
+}
+
+/// Parses a whole number from `min` to `max` (surrounding blanks allowed); the error is
+/// the one wording of a bad integer, for inputs and for the values of inline policies.
+pub fn parse_integer(value: &str, min: u64, max: u64) -> Result<u64, String> {
     value
         .trim()
         .parse::<u64>()
         .ok()
         .filter(|n| (min..=max).contains(n))
-        .and_then(|n| T::try_from(n).ok())
-        .ok_or_else(|| {
-            Failure::input(
-                name,
-                format!(
-                    "expected a whole number from {min} to {max}, got {}",
-                    quote(value)
-                ),
-            )
-        })
+        .ok_or_else(|| integer_error(value, min, max))
+}
+
+fn integer_error(value: &str, min: u64, max: u64) -> String {
+    format!(
+        "expected a whole number from {min} to {max}, got {}",
+        quote(value)
+    )
 }
 
 /// A duration input ([`parse_duration`]); `None` when not given.
