@@ -58,6 +58,10 @@ where
             return failure.exit_code();
         }
     };
+    if let Err(failure) = platform.read_context() {
+        platform.report_failure(&failure);
+        return failure.exit_code();
+    }
     match dispatch(cli.command, &mut platform) {
         Ok(()) => 0,
         Err(failure) => {
@@ -67,23 +71,24 @@ where
     }
 }
 
+/// Runs the verb and writes its [`platform::Outcome`]: every verb's results reach the
+/// runner the same way.
 fn dispatch(command: Command, platform: &mut Platform) -> Result<(), Failure> {
-    match command {
+    let outcome = match command {
         Command::DetectChanges(args) => {
-            let report = changes::run(&args, platform)?;
-            platform.finish(&report)
+            let request = changes::request::read(&args, platform)?;
+            changes::run(&request, platform)?
         }
-        Command::Plan(args) => plan::run(&args, platform)?.write(platform),
-        Command::Config(args) => config::command::run(&args, platform)?.write(platform),
+        Command::Plan(args) => plan::run(&plan::request::read(&args, platform)?)?,
+        Command::Config(args) => config::command::run(&config::request::read(&args), platform)?,
         Command::Gate(args) => {
-            let done = gate::run(&args, platform)?;
-            platform.finish(&done.report)?;
-            done.failure.map_or(Ok(()), Err)
+            let spec = gate::request::read(&args, platform)?;
+            gate::run(&spec, platform)?
         }
         Command::Notify(args) => {
-            let done = notify::run(&args, platform)?;
-            platform.finish(&done.report)?;
-            done.failure.map_or(Ok(()), Err)
+            let opts = notify::request::read(&args, platform)?;
+            notify::run(&opts, platform)?
         }
-    }
+    };
+    platform.write(outcome)
 }

@@ -1,7 +1,7 @@
 //! `detect-changes`: which named filters changed between two refs.
 //!
 //! Reads the inputs, loads the filters, finds the changed files for the event
-//! ([`source`]), matches them ([`matcher`]) and returns a [`Report`] with paths-filter's
+//! ([`source`]), matches them ([`matcher`]) and returns a [`crate::platform::Report`] with paths-filter's
 //! outputs plus ours ([`report`]). Nothing is written here: the platform writes the report.
 
 pub mod filters;
@@ -10,20 +10,21 @@ pub mod matcher;
 pub mod model;
 pub mod names;
 pub mod report;
+pub mod request;
 pub mod source;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::detect_changes::Args;
 use crate::error::{quote, Failure, Location};
 use crate::git::Git;
 use crate::glob::Dialect;
-use crate::platform::{Kind, Platform, Report};
+use crate::platform::{Outcome, Platform};
 
 use self::filters::Filter;
 use self::format::ListFormat;
 use self::matcher::{Matcher, Quantifier};
+use self::request::Request;
 use self::source::{EventContext, SourceOptions};
 
 /// Every setting of a run, validated.
@@ -42,16 +43,13 @@ pub struct Options {
     pub child_output: PathBuf,
 }
 
-/// Runs detect-changes and returns its report.
-pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
-    if let Some(token) = platform.input("token", args.token.as_deref()) {
-        platform.add_secret(&token);
-    }
-    let opts = options(args, platform)?;
-    let (filters, source_name, model_run) = load_filters(args, platform, &opts.dir)?;
+/// Runs detect-changes as `request` (see [`request::read`]) asks and returns its report.
+pub fn run(request: &Request, platform: &mut Platform) -> Result<Outcome, Failure> {
+    let opts = &request.options;
+    let (filters, source_name, model_run) = load_filters(request, platform, &opts.dir)?;
     names::check(
         &filters,
-        &opts,
+        opts,
         platform.kind,
         &platform.gitlab.dotenv_prefix,
         model_run.as_ref().map(|m| m.model.labels.as_slice()),
@@ -65,7 +63,7 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
     // Compiling the globs and asking git are independent: do both at once. A bad glob still
     // wins over anything git reports, so the error a user sees is about their input.
     let (matcher, changeset) = std::thread::scope(|scope| {
-        let compiling = scope.spawn(|| compile(&filters, &opts, &source_name));
+        let compiling = scope.spawn(|| compile(&filters, opts, &source_name));
         let changeset = source::changed_files(&git, &ctx, &opts.source, platform);
         let matcher = compiling.join().unwrap_or_else(|_| {
             Err(Failure::Operational(anyhow::anyhow!(
@@ -87,143 +85,7 @@ pub fn run(args: &Args, platform: &mut Platform) -> Result<Report, Failure> {
         add_model_edits(&git, run, &changeset, &mut hits, platform)?;
     }
     let model = model_run.as_ref().map(|m| &m.model);
-    report::build(&filters, &hits, &changeset, &opts, model, platform)
-}
-
-fn options(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
-    let input = |name: &str, flag: &Option<String>| platform.input(name, flag.as_deref());
-
-    let dir = match input("working-directory", &args.working_directory) {
-        Some(d) => {
-            let p = PathBuf::from(&d);
-            if !p.is_dir() {
-                return Err(Failure::input(
-                    "working-directory",
-                    format!("{} is not a directory", quote(&d)),
-                ));
-            }
-            p
-        }
-        None => PathBuf::from("."),
-    };
-    let list_files = match input("list-files", &args.list_files) {
-        Some(v) => v
-            .parse()
-            .map_err(|e: String| Failure::input("list-files", e))?,
-        None => ListFormat::None,
-    };
-    let quantifier = match input("predicate-quantifier", &args.predicate_quantifier) {
-        Some(v) => v
-            .parse()
-            .map_err(|e: String| Failure::input("predicate-quantifier", e))?,
-        None => Quantifier::Some,
-    };
-    let dialect = match input("glob-dialect", &args.glob_dialect) {
-        Some(v) => v
-            .to_lowercase()
-            .parse()
-            .map_err(|e: String| Failure::input("glob-dialect", e))?,
-        None => Dialect::Picomatch,
-    };
-    let fetch_depth = match input("initial-fetch-depth", &args.initial_fetch_depth) {
-        Some(v) => positive("initial-fetch-depth", &v, source::MAX_FETCH_DEPTH)?,
-        None => 100,
-    };
-    let dir_depth = match input("dir-names-max-depth", &args.dir_names_max_depth) {
-        Some(v) => Some(positive("dir-names-max-depth", &v, MAX_DIR_DEPTH)?),
-        None => None,
-    };
-    let on_ci = platform.kind != Kind::Local;
-    let summary = boolean("summary", input("summary", &args.summary))?.unwrap_or(on_ci);
-    let source = SourceOptions {
-        base: input("base", &args.base),
-        git_ref: input("ref", &args.git_ref),
-        compare_to: input("compare-to", &args.compare_to),
-        fetch_depth,
-        token: input("token", &args.token),
-        use_api: boolean("use-api", input("use-api", &args.use_api))?.unwrap_or(false),
-        renames: boolean("renames", input("renames", &args.renames))?.unwrap_or(false),
-    };
-    let child_template =
-        input("child-pipeline-template", &args.child_pipeline_template).map(PathBuf::from);
-    if let Some(t) = &child_template {
-        // Only that it exists: a pipe (`<(...)`, /dev/fd/N) can be read once, later.
-        if std::fs::metadata(t).is_err() {
-            return Err(Failure::input(
-                "child-pipeline-template",
-                format!(
-                    "Configuration file {} not found",
-                    quote(&t.display().to_string())
-                ),
-            ));
-        }
-    }
-    let list_dirs =
-        boolean("list-dirs", input("list-dirs", &args.list_dirs))?.unwrap_or(dir_depth.is_some());
-    let output_dir = input("output-dir", &args.output_dir).map(|d| dir.join(d));
-    let child_output = input("child-pipeline", &args.child_pipeline)
-        .unwrap_or_else(|| "shipgate-child.yml".into());
-    let sinks = (
-        input("dotenv", &args.dotenv).unwrap_or_else(|| "shipgate.env".into()),
-        input("dotenv-prefix", &args.dotenv_prefix).unwrap_or_else(|| "SHIPGATE_".into()),
-        input("json-artifact", &args.json_artifact)
-            .unwrap_or_else(|| "shipgate-changes.json".into()),
-    );
-    if platform.kind == Kind::Gitlab {
-        platform.gitlab.dotenv = Some(sinks.0.into());
-        platform.gitlab.dotenv_prefix = sinks.1;
-        platform.gitlab.json = Some(sinks.2.into());
-    }
-    Ok(Options {
-        list_dirs,
-        output_dir,
-        child_output: child_output.into(),
-        dir,
-        list_files,
-        quantifier,
-        dialect,
-        source,
-        dir_depth,
-        summary,
-        child_template,
-    })
-}
-
-/// The most path segments `dir-names-max-depth` can keep (deeper than any real path).
-const MAX_DIR_DEPTH: u64 = 4096;
-
-/// A whole number from 1 to `max`; anything else is exit 2 naming the input and the range.
-fn positive<T: TryFrom<u64>>(name: &str, value: &str, max: u64) -> Result<T, Failure> {
-    let trimmed = value.trim();
-    let parsed = trimmed
-        .parse::<u64>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
-        .and_then(|n| T::try_from(n).ok());
-    parsed.ok_or_else(|| {
-        Failure::input(
-            name,
-            format!(
-                "expected a whole number from 1 to {max}, got {}",
-                quote(value)
-            ),
-        )
-    })
-}
-
-fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
-    match value.as_deref().map(str::to_lowercase).as_deref() {
-        None => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(_) => Err(Failure::input(
-            name,
-            format!(
-                "expected true or false, got {}",
-                quote(&value.unwrap_or_default())
-            ),
-        )),
-    }
+    report::build(&filters, &hits, &changeset, opts, model, platform).map(Outcome::Report)
 }
 
 /// Where the filters came from: a file (path as given) or the inline input.
@@ -268,18 +130,16 @@ fn is_path_input(text: &str) -> bool {
 /// The filters of a run: from `filters`; or derived from the pipeline model when there is
 /// no `filters`; or both, model first, when `filters` comes with `config` or `env`.
 fn load_filters(
-    args: &Args,
+    request: &Request,
     platform: &mut Platform,
     dir: &Path,
 ) -> Result<(Vec<Filter>, FilterSource, Option<ModelRun>), Failure> {
-    let env = platform.input("env", args.env.as_deref());
-    let explicit = platform
-        .input("config", args.config.as_deref())
-        .map(PathBuf::from);
-    let text = platform.input("filters", args.filters.as_deref());
+    let env = request.env.clone();
+    let explicit = request.config.clone();
+    let text = request.filters.clone();
     let wants_model = text.is_none() || explicit.is_some() || env.is_some();
     let found = if wants_model {
-        crate::config::find(dir, explicit.as_deref())?
+        platform.find_config(explicit.as_deref(), dir)?
     } else {
         None
     };

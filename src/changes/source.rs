@@ -7,7 +7,8 @@ use serde_json::Value;
 use crate::error::{quote, Failure};
 use crate::forge::github::GitHub;
 use crate::git::{self, Change, Git, NULL_SHA};
-use crate::platform::{Kind, Platform};
+use crate::platform::context::var;
+use crate::platform::{Kind, Platform, RunContext};
 
 /// The deepest `--depth`/`--deepen` git accepts (a C `int`): the bound of `initial-fetch-depth`.
 pub const MAX_FETCH_DEPTH: u64 = i32::MAX as u64;
@@ -28,76 +29,56 @@ pub struct EventContext {
 }
 
 impl EventContext {
-    /// Reads the event from the platform (GitHub event JSON, GitLab `CI_*` variables).
+    /// The event as the run context gives it (GitHub event JSON, GitLab pipeline
+    /// variables mapped onto GitHub's event names).
     pub fn from_platform(platform: &Platform) -> Result<EventContext, Failure> {
-        let env = &platform.env;
+        let ctx = platform.context();
         if platform.kind == Kind::Gitlab {
-            return Ok(Self::from_gitlab(platform));
+            return Ok(Self::from_gitlab(&ctx));
         }
-        let payload = match env.get("GITHUB_EVENT_PATH") {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Failure::input(
-                        "GITHUB_EVENT_PATH",
-                        format!("cannot read the event file {}: {e}", quote(path)),
-                    )
-                })?;
-                serde_json::from_str(&text).map_err(|e| {
-                    Failure::input(
-                        "GITHUB_EVENT_PATH",
-                        format!("the event file {} is not valid JSON: {e}", quote(path)),
-                    )
-                })?
-            }
-            None => Value::Null,
-        };
-        let default_branch = payload
-            .pointer("/repository/default_branch")
-            .and_then(Value::as_str)
-            .map(str::to_string);
         Ok(EventContext {
-            event_name: env.get("GITHUB_EVENT_NAME").map(str::to_string),
-            payload,
-            git_ref: env.get("GITHUB_REF").map(str::to_string),
-            default_branch,
-            repository: env.get("GITHUB_REPOSITORY").map(str::to_string),
-            api_url: env
-                .get("GITHUB_API_URL")
-                .unwrap_or("https://api.github.com")
-                .to_string(),
+            event_name: ctx.event_name.clone(),
+            payload: ctx.event.clone(),
+            git_ref: ctx.git_ref.clone(),
+            default_branch: ctx.default_branch.clone(),
+            repository: ctx.repository.clone(),
+            api_url: ctx
+                .api_url
+                .clone()
+                .unwrap_or_else(|| "https://api.github.com".to_string()),
         })
     }
 
-    fn from_gitlab(platform: &Platform) -> EventContext {
-        let env = &platform.env;
-        let source = env.get("CI_PIPELINE_SOURCE").unwrap_or("push");
+    fn from_gitlab(ctx: &RunContext) -> EventContext {
+        let source = ctx.event_name.as_deref().unwrap_or("push");
         let (event_name, payload) = match source {
             "merge_request_event" => (
                 "pull_request",
-                serde_json::json!({"pull_request": {"base": {"sha": env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA")}}}),
+                serde_json::json!({"pull_request": {"base": {"sha": ctx.mr_diff_base_sha}}}),
             ),
-            "push" if env.get("CI_COMMIT_TAG").is_none() => (
-                "push",
-                serde_json::json!({"before": env.get("CI_COMMIT_BEFORE_SHA")}),
-            ),
+            "push" if ctx.commit_tag.is_none() => {
+                ("push", serde_json::json!({"before": ctx.before_sha}))
+            }
             other => (other, Value::Null),
         };
-        let git_ref = env
-            .get("CI_COMMIT_TAG")
+        let git_ref = ctx
+            .commit_tag
+            .as_ref()
             .map(|t| format!("refs/tags/{t}"))
             .or_else(|| {
-                env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
-                    .or_else(|| env.get("CI_COMMIT_BRANCH"))
-                    .or_else(|| env.get("CI_COMMIT_REF_NAME"))
+                ctx.mr_source_branch
+                    .as_ref()
+                    .or(ctx.commit_branch.as_ref())
+                    .or(ctx.ref_name.as_ref())
                     .map(|b| format!("refs/heads/{b}"))
             });
         EventContext {
             event_name: Some(event_name.to_string()),
             payload,
             git_ref,
-            default_branch: env.get("CI_DEFAULT_BRANCH").map(str::to_string),
-            repository: env.get("CI_PROJECT_PATH").map(str::to_string),
-            api_url: env.get("CI_API_V4_URL").unwrap_or_default().to_string(),
+            default_branch: ctx.default_branch.clone(),
+            repository: ctx.repository.clone(),
+            api_url: ctx.api_url.clone().unwrap_or_default(),
         }
     }
 
@@ -586,7 +567,7 @@ impl Finder<'_> {
             .or_else(|| ctx.str_at("/number"))
             .and_then(|n| n.parse::<u64>().ok())
             .ok_or_else(|| {
-                Failure::input("GITHUB_EVENT_PATH", "the event has no pull_request.number")
+                Failure::input(var::EVENT_PATH, "the event has no pull_request.number")
             })?;
         let repo = ctx
             .repository
@@ -594,7 +575,7 @@ impl Finder<'_> {
             .or_else(|| ctx.str_at("/repository/full_name"))
             .ok_or_else(|| {
                 Failure::input(
-                    "GITHUB_REPOSITORY",
+                    var::GITHUB_REPOSITORY,
                     "the repository (owner/name) is not known",
                 )
             })?;

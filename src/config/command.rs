@@ -1,19 +1,19 @@
 //! `shipgate config validate` and `shipgate config schema`.
 
-use crate::cli::config::{Args, Command};
 use crate::error::Failure;
-use crate::plan::{load_config, Output};
-use crate::platform::{Platform, Report};
+use crate::plan::load_config;
+use crate::platform::{Outcome, Platform, Report};
 
+use super::request::Request;
 use super::Config;
 
 /// Runs a `config` subcommand.
-pub fn run(args: &Args, platform: &Platform) -> Result<Output, Failure> {
-    match &args.command {
-        Command::Schema => Ok(Output::stdout(super::schema_text())),
-        Command::Validate(v) => {
-            let config = load_config(platform, v.config.as_deref())?;
-            Ok(Output::Report(summary(&config)))
+pub fn run(request: &Request, platform: &Platform) -> Result<Outcome, Failure> {
+    match request {
+        Request::Schema => Ok(Outcome::stdout(super::schema_text())),
+        Request::Validate { config } => {
+            let config = load_config(platform, config.as_deref())?;
+            Ok(Outcome::Report(summary(&config)))
         }
     }
 }

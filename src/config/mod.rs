@@ -17,6 +17,7 @@ mod check;
 pub mod command;
 mod de;
 mod diag;
+pub mod request;
 pub mod schema;
 mod validate;
 pub mod yaml;

@@ -31,7 +31,7 @@ pub struct AppInputs<'a> {
 pub fn github_token(secret: Option<&str>, p: &mut Platform) -> Option<String> {
     let token = secret
         .map(str::to_string)
-        .or_else(|| p.env.get("GITHUB_TOKEN").map(str::to_string))?;
+        .or_else(|| p.context.github_token.get().map(str::to_string))?;
     p.add_secret(&token);
     Some(token)
 }
@@ -82,13 +82,14 @@ pub async fn github(
 pub fn gitlab(secret: Option<&str>, job_token_ok: bool, p: &mut Platform) -> Option<Auth> {
     let token = secret
         .map(str::to_string)
-        .or_else(|| p.env.get("GITLAB_TOKEN").map(str::to_string))
+        .or_else(|| p.context.gitlab_token.get().map(str::to_string))
         .filter(|t| !t.is_empty());
     let auth = match token {
         Some(t) => Auth::Token(t),
         None if job_token_ok => Auth::Job(
-            p.env
-                .get("CI_JOB_TOKEN")
+            p.context
+                .job_token
+                .get()
                 .filter(|t| !t.is_empty())?
                 .to_string(),
         ),

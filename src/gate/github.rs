@@ -46,45 +46,39 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Reads `GITHUB_*` and the event payload.
+    /// The gate's view of the run context.
     pub fn from_platform(p: &Platform) -> Result<Ctx, Failure> {
-        let env = &p.env;
-        let get = |k: &str| env.get(k).unwrap_or_default().to_string();
-        let repo = get("GITHUB_REPOSITORY");
-        let owner = env
-            .get("GITHUB_REPOSITORY_OWNER")
-            .map(str::to_string)
+        let c = p.context();
+        let get = |v: &Option<String>| v.clone().unwrap_or_default();
+        let repo = get(&c.repository);
+        let owner = c
+            .repository_owner
+            .clone()
             .unwrap_or_else(|| repo.split('/').next().unwrap_or_default().to_string());
-        let event = match env.get("GITHUB_EVENT_PATH") {
-            Some(path) => std::fs::read_to_string(path)
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or(Value::Null),
-            None => Value::Null,
-        };
         Ok(Ctx {
             repo,
             owner,
-            run_id: get("GITHUB_RUN_ID"),
-            attempt: env
-                .get("GITHUB_RUN_ATTEMPT")
+            run_id: get(&c.run_id),
+            attempt: c
+                .run_attempt
+                .as_deref()
                 .and_then(|a| a.parse().ok())
                 .unwrap_or(0),
-            job: get("GITHUB_JOB"),
-            step: get("GITHUB_ACTION"),
-            sha: get("GITHUB_SHA"),
-            git_ref: get("GITHUB_REF"),
-            actor: get("GITHUB_ACTOR"),
-            triggering_actor: get("GITHUB_TRIGGERING_ACTOR"),
-            server_url: env
-                .get("GITHUB_SERVER_URL")
-                .unwrap_or("https://github.com")
-                .to_string(),
-            api_url: env
-                .get("GITHUB_API_URL")
-                .unwrap_or("https://api.github.com")
-                .to_string(),
-            event,
+            job: get(&c.job),
+            step: get(&c.step),
+            sha: get(&c.sha),
+            git_ref: get(&c.git_ref),
+            actor: get(&c.actor),
+            triggering_actor: get(&c.triggering_actor),
+            server_url: c
+                .server_url
+                .clone()
+                .unwrap_or_else(|| "https://github.com".to_string()),
+            api_url: c
+                .api_url
+                .clone()
+                .unwrap_or_else(|| "https://api.github.com".to_string()),
+            event: c.event.clone(),
         })
     }
 

@@ -22,7 +22,8 @@ use super::time::Clock;
 use super::Finish;
 use crate::config::schema::Exclusion;
 use crate::error::Failure;
-use crate::platform::{Platform, Report};
+use crate::platform::context::var;
+use crate::platform::{Platform, Report, RunContext};
 
 /// Where approve jobs write their records (relative to the job's directory).
 pub const RECORD_DIR: &str = "shipgate-approvals";
@@ -82,8 +83,9 @@ fn policy_of(raw: &RawPolicy, initiator: Option<&str>) -> Result<Policy, Failure
     raw.resolve(groups, excluded)
 }
 
-fn var(p: &Platform, name: &str) -> String {
-    p.env.get(name).unwrap_or_default().to_string()
+/// A field of the run context, empty when the runner did not set it.
+fn field(p: &Platform, pick: impl Fn(&RunContext) -> &Option<String>) -> String {
+    pick(&p.context).clone().unwrap_or_default()
 }
 
 /// Runs a GitLab mode.
@@ -110,10 +112,10 @@ fn approve(
     policy: &Policy,
     dry_run: bool,
 ) -> Result<Finish, Failure> {
-    let login = var(p, "GITLAB_USER_LOGIN");
+    let login = field(p, |c| &c.actor);
     if login.is_empty() {
         return Err(Failure::input(
-            "GITLAB_USER_LOGIN",
+            var::GITLAB_USER_LOGIN,
             "not set: run this in a GitLab manual job",
         ));
     }
@@ -142,10 +144,10 @@ fn approve(
     let record = ApprovalRecord {
         login: login.clone(),
         time: clock.now().to_string(),
-        job: var(p, "CI_JOB_NAME"),
-        job_url: var(p, "CI_JOB_URL"),
-        pipeline: var(p, "CI_PIPELINE_ID"),
-        sha: var(p, "CI_COMMIT_SHA"),
+        job: field(p, |c| &c.job),
+        job_url: field(p, |c| &c.job_url),
+        pipeline: field(p, |c| &c.run_id),
+        sha: field(p, |c| &c.sha),
         reason: p.env.get("APPROVAL_REASON").unwrap_or_default().to_string(),
     };
     let name: String = record
@@ -241,8 +243,8 @@ fn count(
         .clone()
         .unwrap_or_else(|| RECORD_DIR.to_string());
     let records = read_records(&dir, cwd)?;
-    let pipeline = var(p, "CI_PIPELINE_ID");
-    let sha = var(p, "CI_COMMIT_SHA");
+    let pipeline = field(p, |c| &c.run_id);
+    let sha = field(p, |c| &c.sha);
     let mut comments = Vec::new();
     let mut lines = Vec::new();
     for (i, (path, r)) in records.iter().enumerate() {
@@ -275,8 +277,9 @@ fn count(
         });
     }
     let requested = p
-        .env
-        .get("CI_PIPELINE_CREATED_AT")
+        .context
+        .run_created_at
+        .as_deref()
         .and_then(|t| t.parse::<Timestamp>().ok());
     let words = super::words::Words::new(&[], &[], true);
     let eval = policy::evaluate(
@@ -285,8 +288,12 @@ fn count(
         &comments,
         requested.unwrap_or(Timestamp::MIN),
     );
-    let freeze = (p.env.is_true("CI_DEPLOY_FREEZE") && !spec.skips("freezes"))
-        .then(|| "CI_DEPLOY_FREEZE: a GitLab deploy freeze period was active when the pipeline was created".to_string());
+    let freeze = (p.context.deploy_freeze && !spec.skips("freezes")).then(|| {
+        format!(
+            "{}: a GitLab deploy freeze period was active when the pipeline was created",
+            var::DEPLOY_FREEZE
+        )
+    });
     let rules = TimeRules {
         windows: &spec.windows,
         freezes: &spec.freezes,

@@ -27,6 +27,7 @@ use crate::config::schema::Exclusion;
 use crate::error::Failure;
 use crate::forge::auth;
 use crate::forge::gitlab::{Auth, GitLab, GlIssue, GlNote, GlSession, Noteable, Probe};
+use crate::platform::context::var;
 use crate::platform::Platform;
 
 fn api(e: anyhow::Error) -> Failure {
@@ -90,14 +91,10 @@ struct Ctx {
 
 impl Ctx {
     fn from_platform(p: &Platform) -> Ctx {
-        let get = |k: &str| p.env.get(k).unwrap_or_default().to_string();
+        let c = p.context();
+        let get = |v: &Option<String>| v.clone().unwrap_or_default();
         // A pipeline started by a comment webhook carries the note event as a file.
-        let payload = p
-            .env
-            .get("TRIGGER_PAYLOAD")
-            .and_then(|path| std::fs::read_to_string(path).ok())
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .unwrap_or_default();
+        let payload = &c.event;
         let note = payload["object_kind"] == "note";
         let event_issue = note.then(|| payload["issue"]["iid"].as_u64()).flatten();
         let event_mr = note
@@ -108,28 +105,20 @@ impl Ctx {
             .iter()
             .find_map(|k| p.env.get(k))
             .and_then(|v| v.trim_start_matches('#').parse().ok());
-        let project = p
-            .env
-            .get("CI_PROJECT_ID")
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-            .unwrap_or_else(|| get("CI_PROJECT_PATH"));
+        let project = c.project_id.clone().unwrap_or_else(|| get(&c.repository));
         Ctx {
             project,
-            pipeline: get("CI_PIPELINE_ID"),
-            job: get("CI_JOB_NAME"),
-            sha: get("CI_COMMIT_SHA"),
-            git_ref: get("CI_COMMIT_REF_NAME"),
-            user: get("GITLAB_USER_LOGIN"),
-            pipeline_url: get("CI_PIPELINE_URL"),
-            mr_iid: p
-                .env
-                .get("CI_MERGE_REQUEST_IID")
-                .and_then(|v| v.parse().ok()),
+            pipeline: get(&c.run_id),
+            job: get(&c.job),
+            sha: get(&c.sha),
+            git_ref: get(&c.ref_name),
+            user: get(&c.actor),
+            pipeline_url: get(&c.run_url),
+            mr_iid: c.pr_number,
             event_issue,
             event_mr,
             dotenv_number,
-            deploy_freeze: p.env.is_true("CI_DEPLOY_FREEZE"),
+            deploy_freeze: c.deploy_freeze,
         }
     }
 }
@@ -476,10 +465,10 @@ impl Forge for GitlabForge<'_> {
     fn freeze(&self, now: Timestamp) -> Option<String> {
         let mut reasons = Vec::new();
         if self.deploy_freeze {
-            reasons.push(
-                "CI_DEPLOY_FREEZE: a deploy freeze period was active when the pipeline was created"
-                    .to_string(),
-            );
+            reasons.push(format!(
+                "{}: a deploy freeze period was active when the pipeline was created",
+                var::DEPLOY_FREEZE
+            ));
         }
         for f in &self.freezes {
             if let Some(ends) = f.active_until(now) {
@@ -508,10 +497,10 @@ pub async fn run(
     p.gitlab.json = Some(PathBuf::from("shipgate-gate.json"));
     let ctx = Ctx::from_platform(p);
     let api_url = p
-        .env
-        .get("CI_API_V4_URL")
-        .unwrap_or("https://gitlab.com/api/v4")
-        .to_string();
+        .context
+        .api_url
+        .clone()
+        .unwrap_or_else(|| "https://gitlab.com/api/v4".to_string());
     let project = spec
         .target_repo
         .clone()
@@ -609,9 +598,12 @@ pub fn preview(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish, F
         .get("SHIPGATE_INITIATOR")
         .map(str::to_string)
         .unwrap_or_else(|| ctx.user.clone());
-    let freeze = ctx
-        .deploy_freeze
-        .then(|| "CI_DEPLOY_FREEZE: a GitLab deploy freeze period is active".to_string());
+    let freeze = ctx.deploy_freeze.then(|| {
+        format!(
+            "{}: a GitLab deploy freeze period is active",
+            var::DEPLOY_FREEZE
+        )
+    });
     flow::preview(spec, run, clock, Some(&initiator), freeze, p)
 }
 

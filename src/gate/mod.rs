@@ -14,14 +14,15 @@ pub mod gitlab;
 pub mod gitlab_api;
 pub mod policy;
 pub mod progress;
+pub mod request;
 pub mod spec;
 pub mod time;
 pub mod words;
 
-use crate::cli::gate::Args;
 use crate::error::Failure;
-use crate::platform::{Kind, Platform, Report};
+use crate::platform::{Kind, Outcome, Platform, Report};
 
+use spec::Spec;
 use time::Clock;
 
 /// The result of a run: what to write, and the failure (exit code) to end with after
@@ -32,11 +33,22 @@ pub struct Finish {
     pub failure: Option<Failure>,
 }
 
-/// Runs the gate.
-pub fn run(args: &Args, p: &mut Platform) -> Result<Finish, Failure> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| Failure::Operational(anyhow::anyhow!("no working directory: {e}")))?;
-    let spec = spec::resolve(args, p, &cwd)?;
+/// Runs the gate as `spec` (see [`request::read`]) asks: its results, then its decision
+/// (a refusal is exit 3, a timeout exit 4).
+pub fn run(spec: &Spec, p: &mut Platform) -> Result<Outcome, Failure> {
+    let done = run_mode(spec, p)?;
+    Ok(Outcome::finished(done.report, done.failure))
+}
+
+/// The folder the gate runs in (approval records and the config are found from here).
+pub fn working_dir() -> Result<std::path::PathBuf, Failure> {
+    std::env::current_dir()
+        .map_err(|e| Failure::Operational(anyhow::anyhow!("no working directory: {e}")))
+}
+
+/// Runs the gate in the mode the request asks for.
+fn run_mode(spec: &Spec, p: &mut Platform) -> Result<Finish, Failure> {
+    let cwd = working_dir()?;
     let clock = Clock::from_env(&p.env)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -51,20 +63,20 @@ pub fn run(args: &Args, p: &mut Platform) -> Result<Finish, Failure> {
     // A dry run is offline: no token, no API (the GitLab job modes never use one).
     if spec.dry_run && !on_gitlab {
         return match p.kind {
-            Kind::Gitlab => gitlab_api::preview(&spec, p, &clock),
-            Kind::Github | Kind::Local => github::preview(&spec, p, &clock),
+            Kind::Gitlab => gitlab_api::preview(spec, p, &clock),
+            Kind::Github | Kind::Local => github::preview(spec, p, &clock),
         };
     }
     match p.kind {
-        Kind::Gitlab if on_gitlab => gitlab::run(&spec, p, &clock, &cwd),
-        Kind::Gitlab => match gitlab_api::token(&spec, p) {
-            Some(token) => runtime.block_on(gitlab_api::run(&spec, p, &clock, token)),
+        Kind::Gitlab if on_gitlab => gitlab::run(spec, p, &clock, &cwd),
+        Kind::Gitlab => match gitlab_api::token(spec, p) {
+            Some(token) => runtime.block_on(gitlab_api::run(spec, p, &clock, token)),
             None => Err(Failure::input(
                 "secret",
                 "on GitLab the blocking, request, evaluate and verify modes need a token with the api scope (the secret input or GITLAB_TOKEN); without one, use manual approve jobs (modes gitlab-approve and gitlab-jobs)",
             )),
         },
-        Kind::Local if on_gitlab => gitlab::run(&spec, p, &clock, &cwd),
-        Kind::Github | Kind::Local => runtime.block_on(github::run(&spec, p, &clock)),
+        Kind::Local if on_gitlab => gitlab::run(spec, p, &clock, &cwd),
+        Kind::Github | Kind::Local => runtime.block_on(github::run(spec, p, &clock)),
     }
 }

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::error::Failure;
-use crate::platform::{Env, Kind};
+use crate::platform::{Env, Kind, RunContext};
 
 /// The current instant, from the one clock (`SHIPGATE_NOW` pins it in tests).
 pub fn now(env: &Env) -> Result<Timestamp, Failure> {
@@ -234,13 +234,12 @@ pub struct DeployInputs {
 }
 
 impl Context {
-    /// Builds the context from the inputs and the platform's variables (and, on GitHub,
-    /// the event payload). Bad inputs are exit-2 failures naming the input.
+    /// Builds the context from the inputs and the run context (on GitHub with the event
+    /// payload). Bad inputs are exit-2 failures naming the input.
     pub fn gather(
         inputs: &DeployInputs,
         kind: Kind,
-        env: &Env,
-        event: Option<&serde_json::Value>,
+        run: &RunContext,
         now: Timestamp,
     ) -> Result<Context, Failure> {
         let status_text = inputs
@@ -251,8 +250,8 @@ impl Context {
             .parse()
             .map_err(|e: String| Failure::input("status", e))?;
         let (ci, mut change, defaults) = match kind {
-            Kind::Github => github_context(env, event),
-            Kind::Gitlab => gitlab_context(env),
+            Kind::Github => github_context(run),
+            Kind::Gitlab => gitlab_context(run),
             Kind::Local => (
                 Ci {
                     platform: "local".into(),
@@ -362,10 +361,6 @@ fn pr_url(kind: Kind, repo_url: &str, number: u64) -> String {
     }
 }
 
-fn owned(env: &Env, name: &str) -> Option<String> {
-    env.get(name).map(str::to_string)
-}
-
 fn json_str(v: &serde_json::Value, pointer: &str) -> Option<String> {
     v.pointer(pointer)
         .and_then(|x| x.as_str())
@@ -373,17 +368,18 @@ fn json_str(v: &serde_json::Value, pointer: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn github_context(env: &Env, event: Option<&serde_json::Value>) -> (Ci, Change, Defaults) {
-    let server = env
-        .get("GITHUB_SERVER_URL")
+fn github_context(run: &RunContext) -> (Ci, Change, Defaults) {
+    let server = run
+        .server_url
+        .as_deref()
         .unwrap_or("https://github.com")
         .trim_end_matches('/')
         .to_string();
-    let repository = owned(env, "GITHUB_REPOSITORY");
+    let repository = run.repository.clone();
     let repository_url = repository.as_ref().map(|r| format!("{server}/{r}"));
-    let run_id = owned(env, "GITHUB_RUN_ID");
+    let run_id = run.run_id.clone();
     let run_url = match (&repository_url, &run_id) {
-        (Some(r), Some(id)) => Some(match env.get("GITHUB_RUN_ATTEMPT") {
+        (Some(r), Some(id)) => Some(match run.run_attempt.as_deref() {
             Some(a) if a != "1" => format!("{r}/actions/runs/{id}/attempts/{a}"),
             _ => format!("{r}/actions/runs/{id}"),
         }),
@@ -396,19 +392,18 @@ fn github_context(env: &Env, event: Option<&serde_json::Value>) -> (Ci, Change, 
         run_id,
         run_url,
         job_url: None,
-        actor: owned(env, "GITHUB_ACTOR"),
-        triggering_actor: owned(env, "GITHUB_TRIGGERING_ACTOR").or(owned(env, "GITHUB_ACTOR")),
-        workflow: owned(env, "GITHUB_WORKFLOW"),
-        ref_name: owned(env, "GITHUB_REF_NAME"),
-        event: owned(env, "GITHUB_EVENT_NAME"),
+        actor: run.actor.clone(),
+        triggering_actor: run.triggering_actor.clone().or(run.actor.clone()),
+        workflow: run.workflow.clone(),
+        ref_name: run.ref_name.clone(),
+        event: run.event_name.clone(),
     };
-    let null = serde_json::Value::Null;
-    let ev = event.unwrap_or(&null);
+    let ev = &run.event;
     // On pull requests GITHUB_SHA is a merge commit nobody sees; the head is what the PR
     // shows statuses on.
     let sha = json_str(ev, "/pull_request/head/sha")
         .or_else(|| json_str(ev, "/deployment/sha"))
-        .or_else(|| owned(env, "GITHUB_SHA"));
+        .or_else(|| run.sha.clone());
     let pr_number = ev.pointer("/pull_request/number").and_then(|n| n.as_u64());
     let change = Change {
         commit_url: match (&repository_url, &sha) {
@@ -436,24 +431,25 @@ fn github_context(env: &Env, event: Option<&serde_json::Value>) -> (Ci, Change, 
     (ci, change, defaults)
 }
 
-fn gitlab_context(env: &Env) -> (Ci, Change, Defaults) {
-    let repository_url = owned(env, "CI_PROJECT_URL").map(|u| u.trim_end_matches('/').to_string());
-    let sha = owned(env, "CI_COMMIT_SHA");
-    let pr_number = env
-        .get("CI_MERGE_REQUEST_IID")
-        .and_then(|n| n.parse::<u64>().ok());
+fn gitlab_context(run: &RunContext) -> (Ci, Change, Defaults) {
+    let repository_url = run
+        .project_url
+        .as_ref()
+        .map(|u| u.trim_end_matches('/').to_string());
+    let sha = run.sha.clone();
+    let pr_number = run.pr_number;
     let ci = Ci {
         platform: "gitlab".into(),
-        repository: owned(env, "CI_PROJECT_PATH"),
+        repository: run.repository.clone(),
         repository_url: repository_url.clone(),
-        run_id: owned(env, "CI_PIPELINE_ID"),
-        run_url: owned(env, "CI_PIPELINE_URL"),
-        job_url: owned(env, "CI_JOB_URL"),
-        actor: owned(env, "GITLAB_USER_LOGIN"),
-        triggering_actor: owned(env, "GITLAB_USER_LOGIN"),
-        workflow: owned(env, "CI_JOB_NAME"),
-        ref_name: owned(env, "CI_COMMIT_REF_NAME"),
-        event: owned(env, "CI_PIPELINE_SOURCE"),
+        run_id: run.run_id.clone(),
+        run_url: run.run_url.clone(),
+        job_url: run.job_url.clone(),
+        actor: run.actor.clone(),
+        triggering_actor: run.actor.clone(),
+        workflow: run.job.clone(),
+        ref_name: run.ref_name.clone(),
+        event: run.event_name.clone(),
     };
     let change = Change {
         commit_url: match (&repository_url, &sha) {
@@ -462,19 +458,19 @@ fn gitlab_context(env: &Env) -> (Ci, Change, Defaults) {
         },
         sha,
         short_sha: None,
-        commit_message: owned(env, "CI_COMMIT_MESSAGE"),
+        commit_message: run.commit_message.clone(),
         commit_title: None,
         pr_number,
         pr_url: repository_url
             .as_ref()
             .zip(pr_number)
             .map(|(r, n)| pr_url(Kind::Gitlab, r, n)),
-        pr_title: owned(env, "CI_MERGE_REQUEST_TITLE"),
+        pr_title: run.mr_title.clone(),
     };
     let defaults = Defaults {
-        environment: owned(env, "CI_ENVIRONMENT_NAME"),
-        environment_url: owned(env, "CI_ENVIRONMENT_URL"),
-        started_at: owned(env, "CI_PIPELINE_CREATED_AT"),
+        environment: run.environment.clone(),
+        environment_url: run.environment_url.clone(),
+        started_at: run.run_created_at.clone(),
     };
     (ci, change, defaults)
 }
@@ -524,68 +520,7 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
-/// The keys an object in a list input may name its item by, in order: `name` (plan's
-/// components), `login` (the gate's `approvers`: `{"login", "time", "comment_url",
-/// "reason"}`), `username` (GitLab users).
-pub const NAME_KEYS: [&str; 3] = ["name", "login", "username"];
-
-/// A list input: a JSON array (of strings, or of objects named by one of [`NAME_KEYS`]),
-/// or names separated by commas or newlines.
-fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "a list",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
-pub fn parse_list(text: Option<&str>) -> Result<Vec<String>, String> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(Vec::new());
-    };
-    if text.starts_with('[') {
-        let items: Vec<serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| format!("is not a JSON array: {e}"))?;
-        return items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                serde_json::Value::String(s) => Ok(s),
-                serde_json::Value::Object(o) => NAME_KEYS
-                    .iter()
-                    .find_map(|k| o.get(*k).and_then(|n| n.as_str()))
-                    .map(str::to_string)
-                    .ok_or_else(|| {
-                        format!(
-                            "item {} of the list is an object without a string \"name\", \"login\" or \"username\"",
-                            i + 1
-                        )
-                    }),
-                // A number or a nested list is a wrong shape, never a name: refusing it keeps
-                // `[1, 2]` from announcing components "1" and "2".
-                other => Err(format!(
-                    "item {} of the list is {}, not a name",
-                    i + 1,
-                    json_kind(&other)
-                )),
-            })
-            .collect();
-    }
-    if text.starts_with('{') {
-        return Err(
-            "is a JSON object; give a JSON array of names or a comma-separated list".into(),
-        );
-    }
-    Ok(text
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect())
-}
+pub use crate::platform::inputs::{parse_list, NAME_KEYS};
 
 #[cfg(test)]
 mod tests {

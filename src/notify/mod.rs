@@ -15,7 +15,7 @@
 pub mod context;
 pub mod layout;
 pub mod limits;
-pub mod options;
+pub mod request;
 pub mod secrets;
 pub mod sticky;
 pub mod template;
@@ -26,20 +26,17 @@ mod slack;
 mod teams;
 mod webhook;
 
-use std::path::Path;
-
 use anyhow::anyhow;
 use serde_json::{json, Value};
 
-use crate::cli::notify::Args;
 use crate::error::{quote, Failure};
 use crate::forge;
 use crate::http::{self, RetryPolicy};
-use crate::platform::{Kind, Platform, Report};
+use crate::platform::{Kind, Outcome, Platform, Report};
 
 use self::context::Context;
 use self::layout::Person;
-use self::options::{NotifyConfig, Options, Target, TargetKind};
+use self::request::{Options, Target, TargetKind};
 use self::template::Syntax;
 
 /// The report to write, and the failure to exit with after writing it (strict mode):
@@ -131,58 +128,27 @@ struct Prepared {
     problem: Option<String>,
 }
 
-/// Runs notify and returns what to write.
-pub fn run(args: &Args, platform: &mut Platform) -> Result<Finish, Failure> {
-    let config = load_config(args, platform)?;
-    let opts = options::resolve(args, platform, config.as_ref())?;
-    let event = read_event(platform);
+/// Runs notify as `opts` (see [`request::read`]) asks: what it sent, then a failure if
+/// a target did not get it.
+pub fn run(opts: &Options, platform: &mut Platform) -> Result<Outcome, Failure> {
+    let done = notify(opts, platform)?;
+    Ok(Outcome::finished(done.report, done.failure))
+}
+
+/// Gathers the context and sends to every target.
+fn notify(opts: &Options, platform: &mut Platform) -> Result<Finish, Failure> {
     let now = context::now(&platform.env)?;
-    let ctx = Context::gather(
-        &opts.deploy,
-        platform.kind,
-        &platform.env,
-        event.as_ref(),
-        now,
-    )?;
+    let ctx = Context::gather(&opts.deploy, platform.kind, &platform.context, now)?;
     let prepared = opts
         .targets
         .iter()
-        .map(|t| prepare(t, &ctx, &opts, platform))
+        .map(|t| prepare(t, &ctx, opts, platform))
         .collect::<Result<Vec<_>, Failure>>()?;
     if opts.dry_run {
         return Ok(dry_run(&prepared, &ctx, platform));
     }
     let outcomes = send_all(&prepared, &ctx)?;
-    Ok(finish(&prepared, outcomes, &ctx, &opts, platform))
-}
-
-/// The `notify` section of the config: `config` when given, else `.shipgate.yml` in the
-/// working directory or a parent, if there is one.
-fn load_config(args: &Args, platform: &Platform) -> Result<Option<NotifyConfig>, Failure> {
-    let explicit = platform.input("config", args.config.as_deref());
-    let Some(path) = crate::config::find(Path::new("."), explicit.as_deref().map(Path::new))?
-    else {
-        return Ok(None);
-    };
-    let config = crate::config::load(&path)?;
-    Ok(Some(options::section(&config)))
-}
-
-/// The GitHub event payload, when there is one and it reads.
-fn read_event(platform: &mut Platform) -> Option<Value> {
-    if platform.kind != Kind::Github {
-        return None;
-    }
-    let path = platform.env.get("GITHUB_EVENT_PATH")?.to_string();
-    match std::fs::read_to_string(&path).map(|t| serde_json::from_str(&t)) {
-        Ok(Ok(v)) => Some(v),
-        _ => {
-            platform.warning(&format!(
-                "cannot read the event payload {path}: pull-request details are left out"
-            ));
-            None
-        }
-    }
+    Ok(finish(&prepared, outcomes, &ctx, opts, platform))
 }
 
 /// Who to mention for this target: nobody unless the status is in its `mention-on`.
@@ -193,7 +159,7 @@ fn people_for(target: &Target, ctx: &Context, opts: &Options) -> Vec<Person> {
     let logins = opts.mention.clone().unwrap_or_else(|| ctx.people());
     logins
         .iter()
-        .map(|l| options::person(&opts.identities, l.trim_start_matches('@')))
+        .map(|l| request::person(&opts.identities, l.trim_start_matches('@')))
         .collect()
 }
 

@@ -21,7 +21,7 @@
 
 use crate::platform::Platform;
 
-use super::options::Settings;
+use super::request::Settings;
 
 /// Path words and query values that are fixed parts of well-known webhook URLs (Slack
 /// incoming webhooks, Teams / Power Automate Workflows, Discord, generic `/hooks/`), not

@@ -4,15 +4,22 @@
 //! kept, flags first), the event/context variables, logging with annotations and groups,
 //! masking secrets, and writing a verb's results (outputs, job summary, artifacts) all at
 //! once at the end. Verb cores never read the environment or write files themselves: they
-//! get a [`Platform`] and return a [`Report`].
+//! get a [`Platform`] and return an [`Outcome`].
 
+pub mod context;
 pub mod github;
 pub mod gitlab;
+pub mod inputs;
 pub mod local;
+pub mod outcome;
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use context::RunContext;
+pub use outcome::Outcome;
 
 use crate::error::Failure;
 
@@ -141,6 +148,8 @@ pub struct Platform {
     pub env: Env,
     pub format: OutputFormat,
     pub gitlab: GitlabSinks,
+    /// The run's context, read once (see [`Platform::read_context`]).
+    pub context: Arc<RunContext>,
     secrets: Vec<String>,
     log: Box<dyn Write>,
     last_flush: std::time::Instant,
@@ -177,6 +186,7 @@ impl Platform {
             env,
             format,
             gitlab: GitlabSinks::default(),
+            context: Arc::default(),
             secrets: Vec::new(),
             log,
             last_flush: std::time::Instant::now(),
@@ -185,24 +195,16 @@ impl Platform {
         }
     }
 
-    /// Resolves an input: the flag if given, else `INPUT_<NAME>` (upper-cased, spaces to
-    /// `_`, hyphens kept, as the GitHub runner sets it), else the same with hyphens as
-    /// underscores (GitLab variables cannot contain hyphens). Values are trimmed; empty
-    /// means not given.
-    pub fn input(&self, name: &str, flag: Option<&str>) -> Option<String> {
-        if let Some(v) = flag.map(str::trim).filter(|v| !v.is_empty()) {
-            return Some(v.to_string());
-        }
-        let upper = name.replace(' ', "_").to_uppercase();
-        let keys = [
-            format!("INPUT_{upper}"),
-            format!("INPUT_{}", upper.replace('-', "_")),
-        ];
-        keys.iter()
-            .find_map(|k| self.env.get(k))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
+    /// Reads the run's context from the environment, once, before any verb runs: a bad
+    /// event file is exit 2 for every verb.
+    pub fn read_context(&mut self) -> Result<(), Failure> {
+        self.context = Arc::new(RunContext::read(self.kind, &self.env)?);
+        Ok(())
+    }
+
+    /// The run's context (a cheap shared handle).
+    pub fn context(&self) -> Arc<RunContext> {
+        Arc::clone(&self.context)
     }
 
     /// Registers a secret: masked on GitHub at once, redacted from all our output.
@@ -399,6 +401,39 @@ impl Platform {
         };
         self.flush();
         result
+    }
+
+    /// Writes a verb's [`Outcome`]: results through [`Platform::finish`] (then the verb's
+    /// own failure, if any, which sets the exit code), or text to stdout after the log, with
+    /// its warnings on stderr.
+    pub fn write(&mut self, outcome: Outcome) -> Result<(), Failure> {
+        match outcome {
+            Outcome::Report(report) => self.finish(&report),
+            Outcome::Failed { report, failure } => {
+                self.finish(&report)?;
+                Err(failure)
+            }
+            Outcome::Stdout { text, warnings } => {
+                // Anything logged so far comes first (on CI the log is stdout too).
+                self.flush();
+                if !warnings.is_empty() {
+                    // This platform's warning (an annotation on GitHub, which reads workflow
+                    // commands on stderr too), written to stderr instead of the log: on CI the
+                    // log is stdout, and `> plan.env` must hold only the text.
+                    let mut stderr = Platform::with_log(
+                        self.kind,
+                        self.env.clone(),
+                        self.format,
+                        Box::new(std::io::stderr()),
+                    );
+                    stderr.secrets = self.secrets.clone();
+                    for w in &warnings {
+                        stderr.warning(w);
+                    }
+                }
+                write_stdout(text.as_bytes())
+            }
+        }
     }
 
     /// The path of a platform file variable, if set (`GITHUB_OUTPUT`, ...).

@@ -1282,8 +1282,8 @@ fn huge_durations_and_counts_are_bad_input_naming_the_maximum() {
         ),
         (&[("polling-interval-seconds", "1e20")], "polling-interval-seconds", "maximum 3600"),
         (&[("polling-interval-seconds", "1e-300")], "polling-interval-seconds", "greater than 0"),
-        (&[("minimum-approvals", "99999999999")], "minimum-approvals", "maximum 1000"),
-        (&[("veto", "4294967296")], "veto", "maximum 1000"),
+        (&[("minimum-approvals", "99999999999")], "minimum-approvals", "from 0 to 1000"),
+        (&[("veto", "4294967296")], "veto", "from 0 to 1000"),
         (
             &[("policy", "approvers: {a: {users: [alice]}}\ntimeout: '1e20'\n")],
             "policy",
@@ -1609,10 +1609,10 @@ fn gate_errors_quote_user_values_on_one_bounded_line() {
     let huge = format!("later\n::error::{}", "z".repeat(10_000));
     for (name, rule) in [
         ("mode", "is not one of blocking"),
-        ("exclude", "is not one of initiator"),
+        ("exclude", "(expected one of: initiator"),
         ("request-in", "is not one of issue, merge-request"),
         ("issue-number", "is not an issue number"),
-        ("fail-on-denial", "is not true or false"),
+        ("fail-on-denial", "expected true or false, got"),
     ] {
         let run = gate(&fake, dir.path())
             .input("approvers", "alice")

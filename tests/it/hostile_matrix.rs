@@ -5,10 +5,9 @@
 //! network: API URLs point at a closed local port, so a valid call ends in exit 1 (an API
 //! failure, never a decision) and a bad input must end in exit 2 before any call.
 //!
-//! Each case has a stable label `class/verb/platform/detail`. The cases that hold are
-//! asserted by `holds_*`; the cases still open on main are listed in [`OPEN`] and asserted,
-//! per owner area, by `open_*_cases` (these fail until the owner's fix lands; they are not
-//! weakened and not ignored).
+//! Each case has a stable label `class/verb/platform/detail`; every case is asserted by the
+//! `holds_*` test of its class. A failure prints the label and what the binary did (exit
+//! code, stdout, stderr, GITHUB_OUTPUT).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,48 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::TestRepo;
-
-// ---------------------------------------------------------------------------------------
-// Cases still open on main, by label, grouped by the area that owns the fix.
-// Every other case is asserted to hold by `holds_*`. When a fix lands, delete its labels
-// here (they are then asserted by `holds_*`); when an area has none left, delete its
-// `open_*_cases` test too (it asserts that it has cases to run).
-// ---------------------------------------------------------------------------------------
-
-const OPEN: &[&str] = &[
-    // changes
-    "event/detect-changes/github/array",
-    "event/detect-changes/github/pr-wrong-shape",
-    "utf8/detect-changes/github/GITHUB_EVENT_PATH",
-    // gate
-    "event/gate/github/array",
-    "event/gate/github/empty",
-    "event/gate/github/missing",
-    "event/gate/github/not-json",
-    "event/gate/github/pr-wrong-shape",
-    "event/gate/gitlab/TRIGGER_PAYLOAD-missing",
-    "event/gate/gitlab/TRIGGER_PAYLOAD-not-json",
-    "lines/gate/github/config:100KB",
-    "lines/gate/github/config:newline",
-    "lines/gate/gitlab/config:100KB",
-    "lines/gate/gitlab/config:newline",
-    "lines/gate/local/config:100KB",
-    "lines/gate/local/config:newline",
-    "same/bad-boolean/gate:allow-comment-reasons",
-    "same/bad-boolean/gate:close-issue-means-denial",
-    "same/bad-boolean/gate:exclude-workflow-initiator-as-approver",
-    "same/bad-boolean/gate:fail-on-denial",
-    "same/bad-list-item/gate:exclude",
-    "same/missing-config/gate:config-without-policy",
-    "utf8/gate/github/GITHUB_EVENT_PATH",
-    // notify
-    "event/notify/github/array",
-    "event/notify/github/empty",
-    "event/notify/github/missing",
-    "event/notify/github/not-json",
-    "event/notify/github/pr-wrong-shape",
-    "utf8/notify/github/GITHUB_EVENT_PATH",
-];
 
 // ---------------------------------------------------------------------------------------
 // Running the binary
@@ -641,33 +598,10 @@ fn run_cases(cases: Vec<Case>, select: impl Fn(&Case) -> bool) -> Vec<String> {
 }
 
 fn holds(cases: Vec<Case>) {
-    let f = run_cases(cases, |c| !OPEN.contains(&c.label.as_str()));
+    let f = run_cases(cases, |_| true);
     assert!(
         f.is_empty(),
         "{} case(s) failed:\n{}",
-        f.len(),
-        f.join("\n")
-    );
-}
-
-fn open(area: &str) {
-    let mut all = Vec::new();
-    for class in CLASSES {
-        all.extend(class());
-    }
-    let known: Vec<&str> = all.iter().map(|c| c.label.as_str()).collect();
-    for l in OPEN {
-        assert!(known.contains(l), "OPEN names an unknown case {l}");
-    }
-    let selected = all
-        .iter()
-        .filter(|c| c.area == area && OPEN.contains(&c.label.as_str()))
-        .count();
-    assert!(selected > 0, "no open case in area {area}");
-    let f = run_cases(all, |c| c.area == area && OPEN.contains(&c.label.as_str()));
-    assert!(
-        f.is_empty(),
-        "{} open case(s) of area {area} still fail:\n{}",
         f.len(),
         f.join("\n")
     );
@@ -2722,20 +2656,20 @@ fn holds_same_message() {
     holds(class10_same_message());
 }
 
-/// Open on main: detect-changes (changes/ area).
+/// Labels are how a failure is found again: unique across every class.
 #[test]
-fn open_changes_cases() {
-    open("changes");
-}
-
-/// Open on main: gate.
-#[test]
-fn open_gate_cases() {
-    open("gate");
-}
-
-/// Open on main: notify.
-#[test]
-fn open_notify_cases() {
-    open("notify");
+fn every_label_is_unique_across_classes() {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for class in CLASSES {
+        for case in class() {
+            total += 1;
+            assert!(
+                seen.insert(case.label.clone()),
+                "duplicate label {}",
+                case.label
+            );
+        }
+    }
+    assert!(total > 1000, "the matrix holds {total} cases");
 }

@@ -21,6 +21,7 @@ mod gate_gitlab_api;
 mod github_openapi;
 mod handover;
 mod hostile_matrix;
+mod inputs_table;
 mod notify_e2e_gitlab;
 mod notify_github;
 mod notify_gitlab;

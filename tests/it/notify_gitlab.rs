@@ -149,7 +149,7 @@ async fn the_job_token_cannot_write_notes_and_the_warning_says_so_without_the_to
     assert_eq!(run.code, 0);
     assert!(
         run.stdout.contains("warning: notify: gitlab-note: failed: GitLab API answered 403 Forbidden listing the notes of merge request !5")
-            && run.stdout.contains("CI_JOB_TOKEN cannot do this"),
+            && run.stdout.contains("the CI job token cannot do this"),
         "{}",
         run.stdout
     );

@@ -43,9 +43,9 @@ impl GitLab {
     /// What a failed call probably means for these credentials.
     fn hint(&self, status: StatusCode) -> Option<&'static str> {
         match (status.as_u16(), &self.auth) {
-            (401 | 403, Auth::Job(_)) => {
-                Some("CI_JOB_TOKEN cannot do this: pass a project access token with the api scope")
-            }
+            (401 | 403, Auth::Job(_)) => Some(
+                "the CI job token cannot do this: pass a project access token with the api scope",
+            ),
             (401, _) => Some("the token is invalid or expired"),
             (403, _) => Some("the token needs the api scope and at least the Reporter role"),
             (404, _) => Some("check the project, the merge request and the token's access"),

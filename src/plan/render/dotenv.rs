@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::{names, names_in_tier, received, variable_text, Output};
+use super::{names, names_in_tier, received, variable_text};
 use crate::model::{Diff, Plan};
 use crate::platform::gitlab;
+use crate::platform::Outcome;
 
 /// A dotenv-safe key part for a tier name (`experimental` → `EXPERIMENTAL`).
 fn key_part(name: &str) -> String {
@@ -20,7 +21,7 @@ fn key_part(name: &str) -> String {
 }
 
 /// `--format dotenv`: `SHIPGATE_*` keys (lists comma-separated) and the variables.
-pub fn plan(plan: &Plan) -> Output {
+pub fn plan(plan: &Plan) -> Outcome {
     let mut pairs: Vec<(String, String)> = vec![
         ("SHIPGATE_ENVIRONMENT".into(), plan.environment.clone()),
         ("SHIPGATE_TIERS".into(), plan.tiers.join(",")),
@@ -49,7 +50,7 @@ pub fn plan(plan: &Plan) -> Output {
     dotenv_output(pairs)
 }
 
-fn dotenv_output(pairs: Vec<(String, String)>) -> Output {
+fn dotenv_output(pairs: Vec<(String, String)>) -> Outcome {
     let mut text = String::new();
     let mut warnings = Vec::new();
     for (k, v) in &pairs {
@@ -69,7 +70,7 @@ fn dotenv_output(pairs: Vec<(String, String)>) -> Output {
             gitlab::DOTENV_MAX_BYTES
         ));
     }
-    Output::Stdout { text, warnings }
+    Outcome::Stdout { text, warnings }
 }
 
 /// `--diff --format dotenv`: `SHIPGATE_FROM`, `_TO`, `_ADDED`, `_REMOVED`, `_CHANGED`.

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use crate::config::Config;
 use crate::error::Failure;
 use crate::model::{Diff, Plan, Planned, Why};
-use crate::platform::{Platform, Report};
+use crate::platform::Outcome;
 
 /// An output format of `plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,73 +63,26 @@ impl Format {
     }
 }
 
-/// What a run produces: a report the platform writes (outputs, summary), or text for
-/// stdout (to be redirected into a file: `> plan.auto.tfvars.json`).
-#[derive(Debug)]
-pub enum Output {
-    Report(Report),
-    Stdout { text: String, warnings: Vec<String> },
-}
-
-impl Output {
-    /// Plain text for stdout.
-    pub fn stdout(text: String) -> Self {
-        Output::Stdout {
-            text,
-            warnings: Vec::new(),
-        }
-    }
-
-    /// Writes the output: a report through the platform; text to stdout through
-    /// [`crate::platform::write_stdout`] (a reader that stops early keeps the exit code),
-    /// warnings on stderr through [`Platform::warning`], so a redirected file
-    /// (`> plan.env`) holds only the text. On GitHub the warnings are annotations: the runner
-    /// reads workflow commands on stderr too.
-    pub fn write(self, platform: &mut Platform) -> Result<(), Failure> {
-        match self {
-            Output::Report(report) => platform.finish(&report),
-            Output::Stdout { text, warnings } => {
-                // Anything logged so far comes first (on CI the log is stdout too).
-                platform.flush();
-                if !warnings.is_empty() {
-                    // The same platform's warning, written to stderr instead of the log (on
-                    // CI the log is stdout). `plan` registers no secrets to carry over.
-                    let mut stderr = Platform::with_log(
-                        platform.kind,
-                        platform.env.clone(),
-                        platform.format,
-                        Box::new(std::io::stderr()),
-                    );
-                    for w in &warnings {
-                        stderr.warning(w);
-                    }
-                }
-                crate::platform::write_stdout(text.as_bytes())
-            }
-        }
-    }
-}
-
 /// Renders a plan in `format`.
-pub fn plan(plan: &Plan, config: &Config, format: Format) -> Result<Output, Failure> {
+pub fn plan(plan: &Plan, config: &Config, format: Format) -> Result<Outcome, Failure> {
     Ok(match format {
-        Format::Text => Output::stdout(text::plan(plan)),
-        Format::Json => Output::stdout(json::plan_text(plan, config)),
-        Format::TfvarsJson => Output::stdout(tfvars::text(plan, config)),
+        Format::Text => Outcome::stdout(text::plan(plan)),
+        Format::Json => Outcome::stdout(json::plan_text(plan, config)),
+        Format::TfvarsJson => Outcome::stdout(tfvars::text(plan, config)),
         Format::Dotenv => dotenv::plan(plan),
-        Format::Github => Output::Report(github::plan(plan, config)),
-        Format::Markdown => Output::stdout(markdown::plan(plan)),
+        Format::Github => Outcome::Report(github::plan(plan, config)),
+        Format::Markdown => Outcome::stdout(markdown::plan(plan)),
     })
 }
 
 /// Renders a diff in `format` (`tfvars-json` has no meaning for a diff).
-pub fn diff(diff: &Diff, format: Format) -> Result<Output, Failure> {
+pub fn diff(diff: &Diff, format: Format) -> Result<Outcome, Failure> {
     Ok(match format {
-        Format::Text => Output::stdout(text::diff(diff)),
-        Format::Json => Output::stdout(json::pretty(&json::diff(diff))),
-        Format::Markdown => Output::stdout(markdown::diff(diff)),
-        Format::Github => Output::Report(github::diff(diff)),
-        Format::Dotenv => Output::stdout(dotenv::diff(diff)),
+        Format::Text => Outcome::stdout(text::diff(diff)),
+        Format::Json => Outcome::stdout(json::pretty(&json::diff(diff))),
+        Format::Markdown => Outcome::stdout(markdown::diff(diff)),
+        Format::Github => Outcome::Report(github::diff(diff)),
+        Format::Dotenv => Outcome::stdout(dotenv::diff(diff)),
         Format::TfvarsJson => {
             return Err(Failure::input(
                 "format",

@@ -4,11 +4,14 @@
 //! redacted everywhere) the moment it is read.
 
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
 use crate::cli::notify::Args;
 use crate::config::suggest;
 use crate::error::{quote, Failure};
+use crate::platform::context::var;
+use crate::platform::inputs::boolean;
 use crate::platform::{Kind, Platform};
 
 use super::context::{DeployInputs, Status};
@@ -152,6 +155,22 @@ pub struct Options {
     pub identities: Vec<(String, Person)>,
 }
 
+/// The notify request: the config's `notify` section, then every input, checked.
+pub fn read(args: &Args, platform: &mut Platform) -> Result<Options, Failure> {
+    let config = load_config(args, platform)?;
+    resolve(args, platform, config.as_ref())
+}
+
+/// The `notify` section of the config: `config` when given, else `.shipgate.yml` in the
+/// working directory or a parent, if there is one.
+fn load_config(args: &Args, platform: &Platform) -> Result<Option<NotifyConfig>, Failure> {
+    let Some(path) = platform.find_config(args.config.as_deref(), Path::new("."))? else {
+        return Ok(None);
+    };
+    let config = crate::config::load(&path)?;
+    Ok(Some(section(&config)))
+}
+
 /// Reads and checks every input. Secrets are registered first, so nothing printed after
 /// (errors included) can show them.
 pub fn resolve(
@@ -162,37 +181,16 @@ pub fn resolve(
     let input = |p: &Platform, name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
 
     // Secrets first.
-    let slack_token = input(platform, "slack-token", &args.slack_token);
-    let slack_webhook = input(platform, "slack-webhook-url", &args.slack_webhook_url);
-    let teams_url = input(platform, "teams-webhook-url", &args.teams_webhook_url);
-    let webhook_url = input(platform, "webhook-url", &args.webhook_url);
-    let webhook_secret = input(platform, "webhook-secret", &args.webhook_secret);
-    let github_token = input(platform, "github-token", &args.github_token)
-        .or_else(|| platform.env.get("GITHUB_TOKEN").map(str::to_string));
-    let gitlab_token = input(platform, "gitlab-token", &args.gitlab_token)
-        .or_else(|| platform.env.get("GITLAB_TOKEN").map(str::to_string));
-    let job_token = platform.env.get("CI_JOB_TOKEN").map(str::to_string);
-    for secret in [
-        &slack_token,
-        &webhook_secret,
-        &github_token,
-        &gitlab_token,
-        &job_token,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        platform.add_secret(secret);
-    }
-    for url in [&slack_webhook, &teams_url, &webhook_url]
-        .into_iter()
-        .flatten()
-    {
-        add_url_secret(platform, url);
-    }
-    if let Some(cfg) = config {
-        register_config_secrets(cfg, platform);
-    }
+    let Secrets {
+        slack_token,
+        slack_webhook,
+        teams_url,
+        webhook_url,
+        webhook_secret,
+        github_token,
+        gitlab_token,
+        job_token,
+    } = secrets(args, platform, config);
 
     if platform.kind == Kind::Gitlab {
         let dotenv = input(platform, "dotenv", &args.dotenv)
@@ -201,19 +199,7 @@ pub fn resolve(
         platform.gitlab.dotenv_prefix = "SHIPGATE_".to_string();
     }
 
-    let deploy = DeployInputs {
-        status: input(platform, "status", &args.status),
-        environment: input(platform, "environment", &args.environment),
-        environment_url: input(platform, "environment-url", &args.environment_url),
-        version: input(platform, "version", &args.version),
-        components: input(platform, "components", &args.components),
-        approvers: input(platform, "approvers", &args.approvers),
-        message: input(platform, "message", &args.message),
-        started_at: input(platform, "started-at", &args.started_at),
-        thread_key: input(platform, "thread-key", &args.thread_key),
-        sha: input(platform, "sha", &args.sha),
-        pr_number: input(platform, "pr-number", &args.pr_number),
-    };
+    let deploy = deploy_inputs(args, platform);
     let dry_run = boolean("dry-run", input(platform, "dry-run", &args.dry_run))?;
     let strict = boolean("strict", input(platform, "strict", &args.strict))?;
     let mention_on = match input(platform, "mention-on", &args.mention_on) {
@@ -230,11 +216,11 @@ pub fn resolve(
     )?;
 
     let kind = platform.kind;
-    let github_api = platform
-        .env
-        .get("GITHUB_API_URL")
-        .unwrap_or("https://api.github.com")
-        .to_string();
+    let forges = &platform.context.forges;
+    let github_api = forges
+        .github_api_url
+        .clone()
+        .unwrap_or_else(|| "https://api.github.com".to_string());
     let base = Settings {
         mention_on,
         ..Settings::default()
@@ -278,8 +264,8 @@ pub fn resolve(
             | TargetKind::GithubDeployment => {
                 s.token = github_token.clone();
                 s.api_url = Some(github_api.clone());
-                s.api_url_input = "GITHUB_API_URL".into();
-                s.project = platform.env.get("GITHUB_REPOSITORY").map(str::to_string);
+                s.api_url_input = var::GITHUB_API_URL.into();
+                s.project = forges.github_repository.clone();
                 s.context = input(platform, "status-context", &args.status_context);
                 s.template = comment_template.clone();
                 if let Some(id) = input(platform, "deployment-id", &args.deployment_id) {
@@ -294,9 +280,9 @@ pub fn resolve(
             TargetKind::GitlabNote | TargetKind::GitlabStatus => {
                 s.token = gitlab_token.clone().or_else(|| job_token.clone());
                 s.job_token = gitlab_token.is_none() && job_token.is_some();
-                s.api_url = platform.env.get("CI_API_V4_URL").map(str::to_string);
-                s.api_url_input = "CI_API_V4_URL".into();
-                s.project = platform.env.get("CI_PROJECT_ID").map(str::to_string);
+                s.api_url = forges.gitlab_api_url.clone();
+                s.api_url_input = var::GITLAB_API_URL.into();
+                s.project = forges.gitlab_project_id.clone();
                 s.context = input(platform, "status-context", &args.status_context);
                 s.template = comment_template.clone();
             }
@@ -365,34 +351,7 @@ pub fn resolve(
                 settings: from_inputs(k)?,
                 wanted_by,
             },
-            (None, Err(())) => {
-                let mut known: Vec<String> = TargetKind::ALL
-                    .iter()
-                    .map(|k| k.name().to_string())
-                    .collect();
-                if let Some(c) = config {
-                    known.extend(c.targets.iter().map(|(n, _)| n.clone()));
-                }
-                let hint = suggest(&name, known.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean {}?", quote(s)))
-                    .unwrap_or_default();
-                // Kinds as they are; names from the config are user text.
-                let listed: Vec<String> = known
-                    .iter()
-                    .map(|k| match k.parse::<TargetKind>() {
-                        Ok(_) => k.clone(),
-                        Err(()) => quote(k),
-                    })
-                    .collect();
-                return Err(Failure::input(
-                    "targets",
-                    format!(
-                        "unknown target {} (expected one of: {}){hint}",
-                        quote(&name),
-                        crate::error::one_line(&listed.join(", "))
-                    ),
-                ));
-            }
+            (None, Err(())) => return Err(unknown_target(&name, config)),
         };
         check_target(&target, platform)?;
         targets.push(target);
@@ -406,6 +365,115 @@ pub fn resolve(
         mention,
         identities: config.map(|c| c.identities.clone()).unwrap_or_default(),
     })
+}
+
+/// The secrets among the inputs (and the runner's tokens), each registered with the
+/// platform the moment it is read, with the config's own.
+struct Secrets {
+    slack_token: Option<String>,
+    slack_webhook: Option<String>,
+    teams_url: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    github_token: Option<String>,
+    gitlab_token: Option<String>,
+    job_token: Option<String>,
+}
+
+/// Reads the [`Secrets`] and registers each one.
+fn secrets(args: &Args, platform: &mut Platform, config: Option<&NotifyConfig>) -> Secrets {
+    let input = |p: &Platform, name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    let slack_token = input(platform, "slack-token", &args.slack_token);
+    let slack_webhook = input(platform, "slack-webhook-url", &args.slack_webhook_url);
+    let teams_url = input(platform, "teams-webhook-url", &args.teams_webhook_url);
+    let webhook_url = input(platform, "webhook-url", &args.webhook_url);
+    let webhook_secret = input(platform, "webhook-secret", &args.webhook_secret);
+    let github_token = input(platform, "github-token", &args.github_token)
+        .or_else(|| platform.context.github_token.get().map(str::to_string));
+    let gitlab_token = input(platform, "gitlab-token", &args.gitlab_token)
+        .or_else(|| platform.context.gitlab_token.get().map(str::to_string));
+    let job_token = platform.context.job_token.get().map(str::to_string);
+    for secret in [
+        &slack_token,
+        &webhook_secret,
+        &github_token,
+        &gitlab_token,
+        &job_token,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        platform.add_secret(secret);
+    }
+    for url in [&slack_webhook, &teams_url, &webhook_url]
+        .into_iter()
+        .flatten()
+    {
+        add_url_secret(platform, url);
+    }
+    if let Some(cfg) = config {
+        register_config_secrets(cfg, platform);
+    }
+
+    Secrets {
+        slack_token,
+        slack_webhook,
+        teams_url,
+        webhook_url,
+        webhook_secret,
+        github_token,
+        gitlab_token,
+        job_token,
+    }
+}
+
+/// What the deployment is: status, environment, version and the rest, as given.
+fn deploy_inputs(args: &Args, platform: &Platform) -> DeployInputs {
+    let input = |p: &Platform, name: &str, flag: &Option<String>| p.input(name, flag.as_deref());
+    DeployInputs {
+        status: input(platform, "status", &args.status),
+        environment: input(platform, "environment", &args.environment),
+        environment_url: input(platform, "environment-url", &args.environment_url),
+        version: input(platform, "version", &args.version),
+        components: input(platform, "components", &args.components),
+        approvers: input(platform, "approvers", &args.approvers),
+        message: input(platform, "message", &args.message),
+        started_at: input(platform, "started-at", &args.started_at),
+        thread_key: input(platform, "thread-key", &args.thread_key),
+        sha: input(platform, "sha", &args.sha),
+        pr_number: input(platform, "pr-number", &args.pr_number),
+    }
+}
+
+/// `targets` names a target that is neither a kind nor in the config: the known names,
+/// and the nearest as a hint.
+fn unknown_target(name: &str, config: Option<&NotifyConfig>) -> Failure {
+    let mut known: Vec<String> = TargetKind::ALL
+        .iter()
+        .map(|k| k.name().to_string())
+        .collect();
+    if let Some(c) = config {
+        known.extend(c.targets.iter().map(|(n, _)| n.clone()));
+    }
+    let hint = suggest(name, known.iter().map(String::as_str))
+        .map(|s| format!("; did you mean {}?", quote(s)))
+        .unwrap_or_default();
+    // Kinds as they are; names from the config are user text.
+    let listed: Vec<String> = known
+        .iter()
+        .map(|k| match k.parse::<TargetKind>() {
+            Ok(_) => k.clone(),
+            Err(()) => quote(k),
+        })
+        .collect();
+    Failure::input(
+        "targets",
+        format!(
+            "unknown target {} (expected one of: {}){hint}",
+            quote(name),
+            crate::error::one_line(&listed.join(", "))
+        ),
+    )
 }
 
 /// A configured target: the config's settings, with the inputs filling what it leaves out.
@@ -498,7 +566,7 @@ fn check_target(t: &Target, platform: &Platform) -> Result<(), Failure> {
                 return Err(need("github-token (or GITHUB_TOKEN)"));
             }
             if s.project.is_none() {
-                return Err(need("GITHUB_REPOSITORY"));
+                return Err(need(var::GITHUB_REPOSITORY));
             }
             Ok(())
         }
@@ -507,7 +575,11 @@ fn check_target(t: &Target, platform: &Platform) -> Result<(), Failure> {
                 return Err(need("gitlab-token (or GITLAB_TOKEN / CI_JOB_TOKEN)"));
             }
             if s.api_url.is_none() || s.project.is_none() {
-                return Err(need("CI_API_V4_URL and CI_PROJECT_ID (set in GitLab jobs)"));
+                return Err(need(&format!(
+                    "{} and {} (set in GitLab jobs)",
+                    var::GITLAB_API_URL,
+                    var::GITLAB_PROJECT_ID
+                )));
             }
             Ok(())
         }
@@ -634,18 +706,6 @@ fn statuses(input: &str, words: &[String]) -> Result<Vec<Status>, Failure> {
         .iter()
         .map(|w| w.parse::<Status>().map_err(|e| Failure::input(input, e)))
         .collect()
-}
-
-fn boolean(name: &str, value: Option<String>) -> Result<Option<bool>, Failure> {
-    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(other) => Err(Failure::input(
-            name,
-            format!("expected true or false, got {}", quote(other)),
-        )),
-    }
 }
 
 /// The person for `login` from the identity map (just the login when unmapped).
