@@ -4,14 +4,14 @@
 //!
 //! The deciding parts are pure functions: [`words`] (what a comment says), [`policy`] (who
 //! approved, against the rules), [`time`] and [`decide`] (windows, freezes, timers). The
-//! platform parts ([`github`], [`gitlab`]) fetch comments or records and apply the outcome.
+//! platform parts ([`github`], [`gitlab_token`] with a token, [`gitlab_jobs`] with approve jobs and no token) fetch comments or records and apply the outcome.
 
 pub mod cron;
 pub mod decide;
 pub mod flow;
 pub mod github;
-pub mod gitlab;
-pub mod gitlab_api;
+pub mod gitlab_jobs;
+pub mod gitlab_token;
 pub mod policy;
 pub mod progress;
 pub mod request;
@@ -63,20 +63,20 @@ fn run_mode(spec: &Spec, p: &mut Platform) -> Result<Finish, Failure> {
     // A dry run is offline: no token, no API (the GitLab job modes never use one).
     if spec.dry_run && !on_gitlab {
         return match p.kind {
-            Kind::Gitlab => gitlab_api::preview(spec, p, &clock),
+            Kind::Gitlab => gitlab_token::preview(spec, p, &clock),
             Kind::Github | Kind::Local => github::preview(spec, p, &clock),
         };
     }
     match p.kind {
-        Kind::Gitlab if on_gitlab => gitlab::run(spec, p, &clock, &cwd),
-        Kind::Gitlab => match gitlab_api::token(spec, p) {
-            Some(token) => runtime.block_on(gitlab_api::run(spec, p, &clock, token)),
+        Kind::Gitlab if on_gitlab => gitlab_jobs::run(spec, p, &clock, &cwd),
+        Kind::Gitlab => match gitlab_token::token(spec, p) {
+            Some(token) => runtime.block_on(gitlab_token::run(spec, p, &clock, token)),
             None => Err(Failure::input(
                 "secret",
                 "on GitLab the blocking, request, evaluate and verify modes need a token with the api scope (the secret input or GITLAB_TOKEN); without one, use manual approve jobs (modes gitlab-approve and gitlab-jobs)",
             )),
         },
-        Kind::Local if on_gitlab => gitlab::run(spec, p, &clock, &cwd),
+        Kind::Local if on_gitlab => gitlab_jobs::run(spec, p, &clock, &cwd),
         Kind::Github | Kind::Local => runtime.block_on(github::run(spec, p, &clock)),
     }
 }
