@@ -388,21 +388,21 @@ fn secrets(args: &Args, platform: &mut Platform, config: Option<&NotifyConfig>) 
     let teams_url = input(platform, "teams-webhook-url", &args.teams_webhook_url);
     let webhook_url = input(platform, "webhook-url", &args.webhook_url);
     let webhook_secret = input(platform, "webhook-secret", &args.webhook_secret);
-    let github_token = input(platform, "github-token", &args.github_token)
-        .or_else(|| platform.context.github_token.get().map(str::to_string));
-    let gitlab_token = input(platform, "gitlab-token", &args.gitlab_token)
-        .or_else(|| platform.context.gitlab_token.get().map(str::to_string));
-    let job_token = platform.context.job_token.get().map(str::to_string);
-    for secret in [
-        &slack_token,
-        &webhook_secret,
-        &github_token,
-        &gitlab_token,
-        &job_token,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    // The one token story of every verb (forge/auth.rs): the input, else the runner's token.
+    let github_token_input = input(platform, "github-token", &args.github_token);
+    let github_token = crate::forge::auth::github_token(github_token_input.as_deref(), platform);
+    let gitlab_token_input = input(platform, "gitlab-token", &args.gitlab_token);
+    let (gitlab_token, job_token) =
+        match crate::forge::auth::gitlab(gitlab_token_input.as_deref(), true, platform) {
+            Some(crate::forge::gitlab::Auth::Token(t)) => (Some(t), None),
+            Some(crate::forge::gitlab::Auth::Job(t)) => (None, Some(t)),
+            None => (None, None),
+        };
+    // A job token present beside a GitLab token is not used, but is masked all the same.
+    if let Some(job) = platform.context.job_token.get().map(str::to_string) {
+        platform.add_secret(&job);
+    }
+    for secret in [&slack_token, &webhook_secret].into_iter().flatten() {
         platform.add_secret(secret);
     }
     for url in [&slack_webhook, &teams_url, &webhook_url]
