@@ -20,6 +20,7 @@ mod diag;
 pub mod request;
 pub mod schema;
 mod validate;
+pub use validate::output_key;
 pub mod yaml;
 
 use std::collections::HashMap;

@@ -137,9 +137,10 @@ fn map_names<'a>(node: Option<&'a Node>, names: &mut Names<'a>) {
     }
 }
 
-/// The output-name form of a name, as plans write it: letters and digits upper-cased, anything
-/// else `_`.
-fn output_key(name: &str) -> String {
+/// The output-name form of a name, as plans write it (`experimental` →
+/// `EXPERIMENTAL`, `a-b` → `A_B`): letters and digits upper-cased, anything else `_`. The
+/// checker refuses two tiers with the same form, so plan never writes one key twice.
+pub fn output_key(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

@@ -3,22 +3,10 @@
 use std::fmt::Write as _;
 
 use super::{names, names_in_tier, received, variable_text};
+use crate::config::output_key;
 use crate::model::{Diff, Plan};
 use crate::platform::gitlab;
 use crate::platform::Outcome;
-
-/// A dotenv-safe key part for a tier name (`experimental` → `EXPERIMENTAL`).
-fn key_part(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
 
 /// `--format dotenv`: `SHIPGATE_*` keys (lists comma-separated) and the variables.
 pub fn plan(plan: &Plan) -> Outcome {
@@ -34,7 +22,7 @@ pub fn plan(plan: &Plan) -> Outcome {
     ];
     for tier in &plan.all_tiers {
         pairs.push((
-            format!("SHIPGATE_COMPONENTS_{}", key_part(tier)),
+            format!("SHIPGATE_COMPONENTS_{}", output_key(tier)),
             names_in_tier(plan, tier).join(","),
         ));
     }
