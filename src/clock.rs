@@ -13,7 +13,7 @@ use crate::platform::Env;
 /// instant; `SHIPGATE_TIME_SCALE` (e.g. `720`) makes simulated time run that many times
 /// faster than real time, so tests and the benchmark can wait "an hour" in seconds.
 /// Sleeps are scaled the same way, so the gate's own waits keep their simulated length.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Clock {
     start: Timestamp,
     started: Instant,

@@ -64,7 +64,7 @@ pub async fn github(
         .collect();
     names.dedup();
     let app = App::from_inputs(inputs.id, inputs.key, inputs.installation)?.repositories(names);
-    let tokens = AppTokens::new(app, api_url, repo, clock.clone()).map_err(Failure::Operational)?;
+    let tokens = AppTokens::new(app, api_url, repo, *clock).map_err(Failure::Operational)?;
     let source = TokenSource::App(Arc::new(tokens));
     source
         .token()

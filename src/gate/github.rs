@@ -529,7 +529,9 @@ pub async fn run(spec: &Spec, p: &mut Platform, clock: &Clock) -> Result<Finish,
                 "a token is needed (e.g. secret: ${{ github.token }} with issues: write), or app-id and app-private-key",
             )
         })?;
-    let gh = GitHub::with_auth(&ctx.api_url, auth);
+    let mut gh = GitHub::with_auth(&ctx.api_url, auth);
+    // Retries wait on the one clock too.
+    gh.policy.clock = *clock;
     let s = gh.session().map_err(api)?;
     p.group("Approvers and rules");
     let expanded = expand(&s, clock, &ctx, &repo, &spec.policy, p).await;

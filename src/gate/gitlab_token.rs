@@ -511,7 +511,9 @@ pub async fn run(
             "no project: CI_PROJECT_ID is not set",
         ));
     }
-    let gl = GitLab::new(&api_url, token);
+    let mut gl = GitLab::new(&api_url, token);
+    // Retries wait on the one clock too.
+    gl.policy.clock = *clock;
     let s = gl.session(&project).map_err(api)?;
     p.group("Approvers and rules");
     let prepared = async {

@@ -29,6 +29,7 @@ mod webhook;
 use anyhow::anyhow;
 use serde_json::{json, Value};
 
+use crate::clock::Clock;
 use crate::error::{quote, Failure};
 use crate::forge;
 use crate::http::{self, RetryPolicy};
@@ -147,7 +148,8 @@ fn notify(opts: &Options, platform: &mut Platform) -> Result<Finish, Failure> {
     if opts.dry_run {
         return Ok(dry_run(&prepared, &ctx, platform));
     }
-    let outcomes = send_all(&prepared, &ctx)?;
+    let clock = crate::clock::Clock::from_env(&platform.env)?;
+    let outcomes = send_all(&prepared, &ctx, clock)?;
     Ok(finish(&prepared, outcomes, &ctx, opts, platform))
 }
 
@@ -348,13 +350,17 @@ fn redact_payload(payload: Payload, platform: &Platform) -> Payload {
 }
 
 /// Sends every payload in order; returns one outcome per target (failures included).
-fn send_all(prepared: &[Prepared], ctx: &Context) -> Result<Vec<Sent>, Failure> {
+fn send_all(prepared: &[Prepared], ctx: &Context, clock: Clock) -> Result<Vec<Sent>, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Operational(anyhow!("cannot start the async runtime: {e}")))?;
     let client = http::client()?;
-    let policy = RetryPolicy::default();
+    // Retries wait on the one clock.
+    let policy = RetryPolicy {
+        clock,
+        ..RetryPolicy::default()
+    };
     Ok(runtime.block_on(async {
         let mut outcomes = Vec::new();
         for p in prepared {
@@ -383,7 +389,9 @@ async fn send_one(
     let github = || -> anyhow::Result<forge::github::GitHub> {
         let token = s.token.as_deref().ok_or_else(missing)?;
         let api = s.api_url.as_deref().unwrap_or("https://api.github.com");
-        Ok(forge::github::GitHub::new(api, token))
+        let mut gh = forge::github::GitHub::new(api, token);
+        gh.policy = *policy;
+        Ok(gh)
     };
     let gitlab = || -> anyhow::Result<forge::gitlab::GitLab> {
         let token = s.token.clone().ok_or_else(missing)?;
@@ -392,10 +400,9 @@ async fn send_one(
         } else {
             forge::gitlab::Auth::Token(token)
         };
-        Ok(forge::gitlab::GitLab::new(
-            s.api_url.as_deref().ok_or_else(missing)?,
-            auth,
-        ))
+        let mut gl = forge::gitlab::GitLab::new(s.api_url.as_deref().ok_or_else(missing)?, auth);
+        gl.policy = *policy;
+        Ok(gl)
     };
     let project = || s.project.as_deref().ok_or_else(missing);
     let sha = ctx.change.sha.as_deref();

@@ -324,7 +324,10 @@ impl AppTokens {
             api_url: api_url.trim_end_matches('/').to_string(),
             repo: repo.to_string(),
             clock,
-            policy: RetryPolicy::default(),
+            policy: RetryPolicy {
+                clock,
+                ..RetryPolicy::default()
+            },
             client: http::client()?,
             state: Mutex::new(State::default()),
         })
@@ -741,7 +744,7 @@ mod tests {
         // Simulated time runs 3600× faster: 56 minutes pass in under a second.
         let server = fake_github(&["2026-05-04T11:00:00Z", "2026-05-04T12:00:00Z"]).await;
         let clock = Clock::new(Some(ts("2026-05-04T10:00:00Z")), 3600.0);
-        let tokens = source(&server, app(), clock.clone());
+        let tokens = source(&server, app(), clock);
         assert_eq!(tokens.token().await.unwrap(), "ghs_token1");
         clock.sleep(Duration::from_secs(30 * 60)).await;
         assert_eq!(tokens.token().await.unwrap(), "ghs_token1");
