@@ -20,6 +20,7 @@ pub mod model;
 pub mod notify;
 pub mod plan;
 pub mod platform;
+pub mod time;
 
 use std::ffi::OsString;
 

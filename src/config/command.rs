@@ -1,7 +1,7 @@
 //! `shipgate config validate` and `shipgate config schema`.
 
+use super::load_required as load_config;
 use crate::error::Failure;
-use crate::plan::load_config;
 use crate::platform::{Outcome, Platform, Report};
 
 use super::request::Request;

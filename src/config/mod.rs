@@ -360,6 +360,22 @@ pub fn read_text(path: &Path, input: &str, max: u64) -> Result<String, Failure> 
     })
 }
 
+/// Finds and loads the model for a verb that cannot work without one (`plan`, `config
+/// validate`): `--config`, else discovery from the working directory up; none is exit 2.
+pub fn load_required(
+    platform: &crate::platform::Platform,
+    flag: Option<&str>,
+) -> Result<Config, Failure> {
+    let found = platform.find_config(flag, std::path::Path::new("."))?;
+    let path = found.ok_or_else(|| {
+        Failure::input(
+            "config",
+            "no .shipgate.yml found here or in a parent folder up to the repository root; pass --config PATH",
+        )
+    })?;
+    load(&path)
+}
+
 /// Reads and checks the file at `path`. Any problem is exit 2, with every diagnostic.
 pub fn load(path: &Path) -> Result<Config, Failure> {
     let text = read_text(path, "config", MAX_FILE_BYTES)?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::diag::{suggest, Diagnostic};
 use super::yaml::{Node, Span, Value};
-use crate::gate::time::{parse_duration, Freeze, Window};
+use crate::time::{parse_duration, Freeze, Window};
 
 /// The zone windows and freezes are checked in when they name none: the gate's default
 /// (`timezone` input, UTC). A window's validity does not depend on it.
@@ -516,7 +516,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Windows, freezes and durations of a gate, read by the gate's own parsers
-    /// (`gate::time`): what passes here is what the gate accepts at deploy time.
+    /// (`crate::time`, the gate's own): what passes here is what the gate accepts at deploy time.
     fn gate_times(&mut self, gate: &str, def: &Node) {
         if let Some(windows) = def.get("windows").and_then(Node::as_seq) {
             for window in windows {

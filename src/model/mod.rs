@@ -367,7 +367,7 @@ overrides:
     }
 
     #[test]
-    fn the_model_imports_no_verb_and_no_verb_reaches_into_plan() {
+    fn no_verb_imports_another_and_no_floor_imports_a_verb() {
         let verbs = ["plan", "changes", "gate", "notify", "cli"];
         for (path, text) in sources("model") {
             for verb in verbs {
@@ -375,13 +375,30 @@ overrides:
                 assert!(!text.contains(&import), "{} names {import}", path.display());
             }
         }
-        for dir in ["changes", "gate", "notify"] {
+        // No verb imports another verb (DESIGN §3); the shared floors import none.
+        let all = ["changes", "gate", "notify", "plan"];
+        for dir in all {
             for (path, text) in sources(dir) {
-                assert!(
-                    !text.contains("crate::plan"),
-                    "{} imports the plan verb; what verbs share lives in crate::model",
-                    path.display()
-                );
+                for other in all.iter().filter(|v| **v != dir) {
+                    for form in [format!("crate::{other}::"), format!("crate::{other};")] {
+                        assert!(
+                            !text.contains(&form),
+                            "{} imports the {other} verb; what verbs share lives in model/, ledger/, forge/ or platform/",
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
+        for floor in ["config", "forge", "ledger", "platform"] {
+            for (path, text) in sources(floor) {
+                for verb in all {
+                    assert!(
+                        !text.contains(&format!("crate::{verb}::")),
+                        "{} (a shared floor) imports the {verb} verb",
+                        path.display()
+                    );
+                }
             }
         }
     }

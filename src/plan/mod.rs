@@ -6,12 +6,9 @@
 mod render;
 pub mod request;
 
-use std::path::Path;
-
-use crate::config::{self, Config};
 use crate::error::Failure;
 use crate::model::{diff, narrow, resolve, Plan};
-use crate::platform::{Outcome, Platform};
+use crate::platform::Outcome;
 
 pub use render::Format;
 pub use request::Request;
@@ -47,17 +44,4 @@ pub fn run(request: &Request) -> Result<Outcome, Failure> {
         }
         None => render::plan(&from, config, format),
     }
-}
-
-/// Finds and loads the model for a verb (`--config`, else discovery from the working
-/// directory up).
-pub fn load_config(platform: &Platform, flag: Option<&str>) -> Result<Config, Failure> {
-    let found = platform.find_config(flag, Path::new("."))?;
-    let path = found.ok_or_else(|| {
-        Failure::input(
-            "config",
-            "no .shipgate.yml found here or in a parent folder up to the repository root; pass --config PATH",
-        )
-    })?;
-    config::load(&path)
 }

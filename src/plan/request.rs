@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-use super::{load_config, Format};
+use super::Format;
 use crate::cli::plan::Args;
+use crate::config::load_required as load_config;
 use crate::config::Config;
 use crate::error::Failure;
 use crate::model::changes::{self, ChangeSet};

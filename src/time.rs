@@ -1,5 +1,6 @@
-//! Time for the gate: the one injectable clock, durations, deployment windows and freeze
-//! periods. Everything here but [`Clock`] is a pure function of an instant.
+//! Time rules, read by the gate and by the model checker alike: the one injectable clock,
+//! durations, deployment windows and freeze periods. Everything here but [`Clock`] is a pure
+//! function of an instant.
 
 use std::time::Duration;
 
