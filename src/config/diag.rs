@@ -26,7 +26,7 @@ impl Diagnostic {
 pub fn into_failure(file: &str, source: &str, mut diagnostics: Vec<Diagnostic>) -> Failure {
     diagnostics.sort_by_key(|d| (d.span.line, d.span.col));
     diagnostics.dedup();
-    let lines: Vec<&str> = source.lines().collect();
+    let lines = yaml_lines(source);
     let mut failures: Vec<Failure> = diagnostics
         .into_iter()
         .map(|d| {
@@ -44,6 +44,36 @@ pub fn into_failure(file: &str, source: &str, mut diagnostics: Vec<Diagnostic>) 
     } else {
         Failure::Many(failures)
     }
+}
+
+/// The lines of `source` as YAML counts them: a line ends at `\n`, `\r\n` or a lone `\r`
+/// (YAML 1.2 §5.4), so a span's line number finds its line whatever the file's line endings.
+pub fn yaml_lines(source: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let bytes = source.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(&source[start..i]);
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push(&source[start..i]);
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < bytes.len() {
+        lines.push(&source[start..]);
+    }
+    lines
 }
 
 /// The source line of `span` with a caret line under it:
@@ -88,6 +118,8 @@ fn window(line: &str, col: usize) -> (String, usize) {
     if count <= SNIPPET_BEFORE + SNIPPET_AFTER {
         return (line.chars().map(clean).collect(), col);
     }
+    // A column past the end of the line (a span at a line break) shows the line's end.
+    let col = col.min(count + 1);
     let start = col.saturating_sub(1).saturating_sub(SNIPPET_BEFORE);
     let end = (col.saturating_sub(1) + SNIPPET_AFTER).min(count);
     let mut out = String::new();

@@ -498,7 +498,7 @@ pub fn from_str(text: &str, file: &str) -> Result<Config, Failure> {
 /// naming `input`, with `line L, column C` inside the text and the source line as a separate
 /// excerpt.
 pub fn from_input<T: serde::de::DeserializeOwned>(text: &str, input: &str) -> Result<T, Failure> {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = diag::yaml_lines(text);
     let fail = |span: yaml::Span, message: String| {
         let at = if span.line == 0 {
             String::new()
