@@ -318,7 +318,11 @@ impl<'a> Parser<'a> {
         self.input.len() as isize
     }
     fn eos(&self) -> bool {
-        self.index == self.len() - 1
+        // `>=`, where picomatch has `===`: a run of three or more backslashes at the end
+        // (`a/\\\\`) makes its escape branch step past the last character, and picomatch
+        // then loops for ever (found by fuzzing). Every pattern that ends in picomatch ends
+        // here at the same place.
+        self.index >= self.len() - 1
     }
     fn peek(&self, n: isize) -> Option<char> {
         let i = self.index + n;

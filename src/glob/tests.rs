@@ -715,3 +715,21 @@ fn lowering_agrees_with_the_exact_matcher_on_random_patterns() {
         }
     }
 }
+
+/// A run of backslashes at the end after a slash (`a/\\\\`) used to loop for ever while
+/// parsing, as picomatch itself does (found by fuzzing): every pattern compiles or fails
+/// in bounded time.
+#[test]
+fn trailing_backslash_runs_end_the_parse() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for pattern in ["a/\\\\\\\\", "**/sr\\\\\\\\\\\\", "*/b\\\\\\\\", "a/\\\\\\"] {
+            let compiled = crate::glob::GlobSet::new(crate::glob::Dialect::Picomatch, &[pattern]);
+            let _ = tx.send((pattern, compiled.is_ok()));
+        }
+    });
+    for _ in 0..4 {
+        let answer = rx.recv_timeout(std::time::Duration::from_secs(20));
+        assert!(answer.is_ok(), "a pattern's parse did not end");
+    }
+}
